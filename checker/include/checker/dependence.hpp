@@ -1,0 +1,31 @@
+// When two events do not commute, and what an event becomes when it is moved earlier.
+//
+// Two events of different threads are dependent when they touch one object and at least one of
+// them changes what the other sees or whether it can run. By object class:
+//   memory   at least one writes (a failed CAS is a read);
+//   lock     two acquires, unless both are shared; a release and a failed trylock. A release and
+//            a blocking acquire never both run in one state, so they are independent;
+//   channel  a wakeup against anything on the channel;
+//   rcu      synchronize_rcu's start against read-side lock/unlock;
+//   heap     a free against every access to a field of the block it frees.
+// Fences, spawns, joins and RCU waits are independent of everything (joins are ordered by the
+// happens-before edge from the joined thread's last event instead).
+//
+// Reordering: the race reversal puts an event in a state it did not run in. replay_state() and
+// reevaluate() recompute, from the object's state word, whether it can run there and whether a
+// CAS or trylock would succeed.
+#pragma once
+#include "sim/execution.hpp"
+
+namespace vcpucheck::checker {
+
+bool dependent(const sim::Execution& x, const sim::Event& a, const sim::Event& b);
+
+// The object's state word after `e` runs on `state` (same object).
+uint64_t apply_state(const sim::Execution& x, uint64_t state, const sim::Event& e);
+
+// Whether `e` can run on `state`, and, when it can, `e` as it would run there (CAS and trylock
+// outcomes recomputed). Returns false when it would block.
+bool reevaluate(const sim::Execution& x, uint64_t state, sim::Event& e);
+
+}  // namespace vcpucheck::checker

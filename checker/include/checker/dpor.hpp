@@ -1,0 +1,99 @@
+// Exhaustive search by optimal dynamic partial-order reduction (Abdulla, Aronis, Jonsson,
+// Sagonas: "Source Sets: A Foundation for Optimal Dynamic Partial Order Reduction", JACM 2017).
+//
+// The search explores one execution per Mazurkiewicz trace: two executions that differ only in
+// the order of independent events (see dependence.hpp) count once. Each state on the current
+// path has a sleep set (threads whose next event was already explored there) and a wakeup tree
+// (sequences still to explore from there). After each execution every race whose later event is
+// new is reversed: the events that do not depend on the first, then the second, are inserted as
+// a sequence into the wakeup tree of the state before the first, unless a sleeping thread already
+// starts an equivalent sequence. Executions are stateless: each re-runs the model from scratch
+// and replays the path up to the state where it branches.
+//
+// With a preemption bound the search is cut: a planned branch that needs more preemptions than
+// allowed is dropped and the search reports itself bounded.
+#pragma once
+#include <array>
+#include <vector>
+
+#include "checker/strategy.hpp"
+
+namespace vcpucheck::checker {
+
+class Dpor final : public Strategy {
+ public:
+  struct Options {
+    uint32_t preemption_bound = UINT32_MAX;
+  };
+  explicit Dpor(Options o);
+
+  const char* name() const override { return "dpor"; }
+  sim::ThreadId pick(const sim::Execution& x, const std::vector<sim::ThreadId>& enabled) override;
+  void on_spawn(const sim::Execution& x, sim::ThreadId parent, sim::ThreadId child) override;
+  void on_event(sim::Execution& x, const sim::Event& e) override;
+  void begin(sim::Execution& x) override;
+  bool end(sim::Execution& x, sim::Outcome o) override;
+  bool exhausted() const override { return exhausted_; }
+  bool bounded() const override { return stats_.pruned > 0; }
+  StrategyStats stats() const override { return stats_; }
+
+ private:
+  using Clock = std::array<uint32_t, sim::kMaxThreads>;
+  struct Step {
+    sim::Event ev;
+    uint32_t tidx;  // 1-based index of the event within its thread
+    Clock clock;    // events of each thread that happen before or at this one
+  };
+  struct SleepEntry {
+    sim::ThreadId tid;
+    sim::Event ev;
+  };
+  struct Node {  // wakeup-tree node: one thread's next event
+    sim::ThreadId tid;
+    sim::Event ev;
+    bool ev_known = false;
+    int32_t first_child = -1, last_child = -1, next_sibling = -1;
+  };
+  struct Frame {  // the state before one step of the current path
+    int32_t root = -1;        // node whose children are this state's wakeup tree
+    int32_t chosen = -1;      // the child the current path took
+    std::vector<SleepEntry> sleep;
+    uint32_t preemptions = 0;  // preemptions on the path up to this state
+    bool chose_preempt = false;  // the chosen step switches away from a thread that could go on
+  };
+  struct VEv {
+    sim::ThreadId tid;
+    sim::Event ev;
+  };
+
+  bool happens_before(uint32_t i, uint32_t j) const {
+    const Step& a = steps_[i];
+    return steps_[j].clock[a.ev.tid.v] >= a.tidx;
+  }
+  void analyse_race(const sim::Execution& x, uint32_t i, uint32_t j);
+  bool weak_initial(const sim::Execution& x, sim::ThreadId q, const sim::Event* qev, const std::vector<VEv>& v,
+                    size_t* pos) const;
+  void insert(const sim::Execution& x, int32_t root, std::vector<VEv> v);
+  int32_t new_node(sim::ThreadId t);
+  void add_child(int32_t parent, int32_t child);
+  void drop_first_child(int32_t parent);
+  void free_subtree(int32_t n);
+
+  Options opt_;
+  // the current execution
+  std::vector<Step> steps_;
+  std::vector<std::pair<uint32_t, uint32_t>> races_;  // (earlier step, later step)
+  std::array<Clock, sim::kMaxThreads> thread_clock_{};
+  std::array<uint32_t, sim::kMaxThreads> thread_events_{};
+  std::vector<std::vector<uint32_t>> obj_steps_;    // per object: steps touching it
+  std::vector<std::vector<uint32_t>> block_steps_;  // per heap block: steps touching its fields
+  // the search
+  std::vector<Frame> frames_;
+  std::vector<Node> nodes_;
+  std::vector<int32_t> free_nodes_;
+  size_t branch_ = 0;  // frames below this index are replayed, not chosen
+  bool exhausted_ = false;
+  StrategyStats stats_;
+};
+
+}  // namespace vcpucheck::checker

@@ -1,0 +1,70 @@
+// The explorer: runs executions of one world under one strategy and turns what they do into a
+// verdict. It owns the per-search detectors (lock order) and builds the per-execution ones
+// (happens-before); it never looks inside a model.
+//
+// One Explorer is one worker: it holds no global state, so several can run side by side (one
+// strategy and one world each).
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checker/strategy.hpp"
+
+namespace vcpucheck::checker {
+
+struct LogEntry {
+  uint64_t step = 0;
+  uint32_t tid = 0;
+  std::string thread;
+  std::string op;      // op_name
+  std::string object;  // object name, "" when none
+  uint64_t value = 0;
+  std::string text;    // "write vm.vcpu[3].state = 2"
+  std::string loc;     // "models/bhyve/vmm.cpp:120"
+  std::string function;
+};
+
+// One execution as a user reads it: the schedule, the event log, and how it ended.
+struct ExecutionRecord {
+  std::vector<uint32_t> schedule;
+  std::vector<std::string> threads;
+  std::vector<LogEntry> log;
+  sim::Outcome outcome = sim::Outcome::Complete;
+  std::optional<sim::Violation> violation;
+};
+
+struct ExploreOptions {
+  sim::Bounds bounds;
+  uint64_t max_executions = 0;  // 0: no limit (the strategy decides)
+  size_t stack_size = 256 * 1024;
+  // Called every 1024 executions with the count so far; may print progress.
+  std::function<void(uint64_t)> progress;
+};
+
+struct ExploreResult {
+  uint64_t executions = 0;
+  uint64_t complete = 0;
+  uint64_t deadlocks = 0;
+  uint64_t step_bounded = 0;
+  uint64_t blocked = 0;
+  uint64_t steps = 0;
+  uint64_t max_steps_seen = 0;
+  bool exhausted = false;  // the strategy explored everything within its bounds
+  bool bounded = false;    // a bound (steps, preemptions, executions) cut the search
+  StrategyStats stats;
+  std::optional<ExecutionRecord> counterexample;
+};
+
+// Builds one execution's world: the model instance and its threads. Called once per execution.
+using Setup = std::function<void(sim::Execution&)>;
+
+ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& o);
+
+// Runs exactly one execution under `s` (replay) and records it.
+ExecutionRecord run_one(Strategy& s, const Setup& setup, const ExploreOptions& o);
+
+ExecutionRecord record_execution(const sim::Execution& x, sim::Outcome o);
+
+}  // namespace vcpucheck::checker

@@ -1,0 +1,64 @@
+// Happens-before detectors: data races and use-before-init, with vector clocks.
+//
+// Edges: program order; spawn and join; lock release -> later acquire; release (or release-fence
+// then relaxed) store -> acquire (or relaxed-then-acquire-fence) load that reads it; wakeup ->
+// woken sleeper; RCU read-side unlock -> the end of a later synchronize_rcu.
+//
+// Data race: two accesses to one cell, at least one a write and at least one plain (non-atomic),
+// not ordered by happens-before. A free that some access to the block's cells does not happen
+// before is reported as use-after-free: another schedule runs that access after the free.
+// Use-before-init: a read of a cell declared `uninit` whose initializing (first) write does not
+// happen before the read -- even when this interleaving showed the value. That is how a missing
+// smp_wmb/smp_rmb or release/acquire pair is caught without simulating weak memory.
+#pragma once
+#include <array>
+#include <vector>
+
+#include "sim/execution.hpp"
+
+namespace vcpucheck::checker {
+
+class HbDetector final : public sim::Observer {
+ public:
+  void reset();
+  void on_object(const sim::Execution& x, sim::ObjectId o, sim::ThreadId creator) override;
+  void on_spawn(const sim::Execution& x, sim::ThreadId parent, sim::ThreadId child) override;
+  void on_event(sim::Execution& x, const sim::Event& e) override;
+  void on_setup(const sim::Execution& x, const sim::Event& e) override;
+
+ private:
+  using Clock = std::array<uint32_t, sim::kMaxThreads>;
+  struct Access {
+    uint32_t epoch = 0;  // the accessing thread's own clock component; 0 = none
+    int64_t step = -1;
+    bool atomic = false;
+  };
+  struct Cell {
+    Clock sync{};                  // what an acquire of this object learns
+    sim::ThreadId wtid;            // last write
+    Access write;
+    std::array<Access, sim::kMaxThreads> reads{};  // last read per thread since the last write
+    bool initialized = false;
+    sim::ThreadId init_tid;        // initializing write (invalid tid: setup, before every thread)
+    uint32_t init_epoch = 0;
+    int64_t init_step = -1;
+  };
+
+  bool ordered(sim::ThreadId t, sim::ThreadId a, uint32_t epoch) const {
+    return !a.valid() || a == t || clocks_[t.v][a.v] >= epoch;
+  }
+  void join(Clock& into, const Clock& from) const;
+  void memory(sim::Execution& x, const sim::Event& e, uint32_t step);
+  void check_access(sim::Execution& x, const sim::Event& e, uint32_t step, Cell& c, bool is_write, bool atomic);
+  [[noreturn]] void race(sim::Execution& x, const sim::Event& now, uint32_t step, int64_t other_step,
+                         const std::string& why, sim::ViolationKind kind = sim::ViolationKind::DataRace);
+  void free_block(sim::Execution& x, const sim::Event& e, uint32_t step);
+
+  std::array<Clock, sim::kMaxThreads> clocks_{};
+  std::array<Clock, sim::kMaxThreads> rel_fence_{};    // clock at the last release fence
+  std::array<Clock, sim::kMaxThreads> acq_pending_{};  // learned by relaxed loads, for a later acquire fence
+  std::vector<Cell> cells_;
+  std::vector<std::vector<uint32_t>> block_objects_;
+};
+
+}  // namespace vcpucheck::checker

@@ -1,0 +1,100 @@
+#include "checker/dependence.hpp"
+
+#include "sim/sync.hpp"
+
+namespace vcpucheck::checker {
+
+using sim::Event;
+using sim::LockMode;
+using sim::ObjectClass;
+using sim::OpKind;
+
+namespace {
+bool writes_memory(OpKind k) { return k == OpKind::Write || k == OpKind::Rmw; }
+}  // namespace
+
+bool dependent(const sim::Execution& x, const Event& a, const Event& b) {
+  if (a.tid == b.tid) return true;
+  if (a.kind == OpKind::Free || b.kind == OpKind::Free) return a.block.valid() && a.block == b.block;
+  if (a.obj != b.obj || !a.obj.valid()) return false;
+  switch (x.object(a.obj).cls) {
+    case ObjectClass::Memory:
+      return writes_memory(a.kind) || writes_memory(b.kind);
+    case ObjectClass::Lock:
+      if (a.kind == OpKind::Acquire && b.kind == OpKind::Acquire)
+        return a.mode == LockMode::Exclusive || b.mode == LockMode::Exclusive;
+      return (a.kind == OpKind::Release && b.kind == OpKind::TryFail) ||
+             (a.kind == OpKind::TryFail && b.kind == OpKind::Release);
+    case ObjectClass::Channel:
+      return a.kind == OpKind::Wakeup || b.kind == OpKind::Wakeup;
+    case ObjectClass::Rcu:
+      return (a.kind == OpKind::RcuSyncStart && b.kind != OpKind::RcuSyncWait) ||
+             (b.kind == OpKind::RcuSyncStart && a.kind != OpKind::RcuSyncWait);
+    default:
+      return false;
+  }
+}
+
+uint64_t apply_state(const sim::Execution& x, uint64_t s, const Event& e) {
+  switch (x.object(e.obj).cls) {
+    case ObjectClass::Memory:
+      if (e.kind == OpKind::Write) return e.value;
+      if (e.kind == OpKind::Rmw) {
+        if (e.flags & sim::kFlagCas) return s == e.arg ? e.value : s;
+        if (e.flags & sim::kFlagAdd) return s + e.arg;
+        return e.value;  // exchange
+      }
+      return s;
+    case ObjectClass::Lock: {
+      uint32_t bit = 1u << e.tid.v;
+      if (e.kind == OpKind::Acquire) {
+        if (!sim::Lock::state_allows(s, e.mode)) return s;  // a trylock that would now fail
+        return e.mode == LockMode::Exclusive ? ((1ull << 63) | e.tid.v) : (s | bit);
+      }
+      if (e.kind == OpKind::Release) return e.mode == LockMode::Exclusive ? 0 : (s & ~uint64_t(bit));
+      return s;
+    }
+    case ObjectClass::Channel: {
+      uint32_t waiters = uint32_t(s), woken = uint32_t(s >> 32), bit = 1u << e.tid.v;
+      if (e.kind == OpKind::SleepPrepare) {
+        waiters |= bit;
+        woken &= ~bit;
+      } else if (e.kind == OpKind::SleepWait) {
+        waiters &= ~bit;
+        woken &= ~bit;
+      } else if (e.kind == OpKind::Wakeup) {
+        uint32_t t = e.arg ? (waiters & (~waiters + 1)) : waiters;
+        woken |= t;
+        waiters &= ~t;
+      }
+      return uint64_t(waiters) | (uint64_t(woken) << 32);
+    }
+    default:
+      return s;
+  }
+}
+
+bool reevaluate(const sim::Execution& x, uint64_t s, Event& e) {
+  switch (x.object(e.obj).cls) {
+    case ObjectClass::Memory:
+      if (e.flags & sim::kFlagCas) e.kind = (s == e.arg) ? OpKind::Rmw : OpKind::CasFail;
+      return true;
+    case ObjectClass::Lock:
+      if (e.kind == OpKind::Acquire || e.kind == OpKind::TryFail) {
+        bool ok = sim::Lock::state_allows(s, e.mode);
+        if (e.flags & sim::kFlagTry) {
+          e.kind = ok ? OpKind::Acquire : OpKind::TryFail;
+          return true;
+        }
+        return ok;
+      }
+      return true;
+    case ObjectClass::Channel:
+      if (e.kind == OpKind::SleepWait && !(e.flags & sim::kFlagTry)) return (s >> 32 >> e.tid.v) & 1u;
+      return true;
+    default:
+      return true;
+  }
+}
+
+}  // namespace vcpucheck::checker

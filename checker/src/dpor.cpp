@@ -1,0 +1,272 @@
+#include "checker/dpor.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "checker/dependence.hpp"
+
+namespace vcpucheck::checker {
+
+using sim::Event;
+using sim::OpKind;
+using sim::ThreadId;
+
+Dpor::Dpor(Options o) : opt_(o) {
+  frames_.emplace_back();
+  frames_[0].root = new_node(ThreadId());
+}
+
+int32_t Dpor::new_node(ThreadId t) {
+  int32_t n;
+  if (!free_nodes_.empty()) {
+    n = free_nodes_.back();
+    free_nodes_.pop_back();
+    nodes_[n] = Node{};
+  } else {
+    n = static_cast<int32_t>(nodes_.size());
+    nodes_.emplace_back();
+  }
+  nodes_[n].tid = t;
+  return n;
+}
+
+void Dpor::add_child(int32_t parent, int32_t child) {
+  Node& p = nodes_[parent];
+  if (p.last_child < 0)
+    p.first_child = child;
+  else
+    nodes_[p.last_child].next_sibling = child;
+  p.last_child = child;
+}
+
+void Dpor::free_subtree(int32_t n) {
+  for (int32_t c = nodes_[n].first_child; c >= 0;) {
+    int32_t next = nodes_[c].next_sibling;
+    free_subtree(c);
+    c = next;
+  }
+  free_nodes_.push_back(n);
+}
+
+void Dpor::drop_first_child(int32_t parent) {
+  Node& p = nodes_[parent];
+  int32_t c = p.first_child;
+  p.first_child = nodes_[c].next_sibling;
+  if (p.first_child < 0) p.last_child = -1;
+  free_subtree(c);
+}
+
+void Dpor::begin(sim::Execution&) {
+  steps_.clear();
+  races_.clear();
+  for (auto& c : thread_clock_) c.fill(0);
+  thread_events_.fill(0);
+  for (auto& v : obj_steps_) v.clear();
+  for (auto& v : block_steps_) v.clear();
+}
+
+void Dpor::on_spawn(const sim::Execution&, ThreadId parent, ThreadId child) {
+  // A spawned thread starts with everything its parent had done.
+  if (parent.valid()) thread_clock_[child.v] = thread_clock_[parent.v];
+}
+
+ThreadId Dpor::pick(const sim::Execution& x, const std::vector<ThreadId>& enabled) {
+  const size_t i = x.steps();
+  Frame& f = frames_[i];
+  auto is_enabled = [&](ThreadId t) { return std::binary_search(enabled.begin(), enabled.end(), t); };
+  if (i < branch_) {  // replaying the path to the branching state
+    ThreadId t = nodes_[f.chosen].tid;
+    if (!is_enabled(t))
+      throw std::runtime_error("the model is not deterministic: replaying step " + std::to_string(i) + ", thread " +
+                               x.thread(t).name + " is not enabled as it was before");
+    return t;
+  }
+  ThreadId prev = i > 0 ? steps_[i - 1].ev.tid : ThreadId();
+  auto preempts = [&](ThreadId t) { return prev.valid() && t != prev && is_enabled(prev); };
+  // Follow the wakeup tree.
+  while (nodes_[f.root].first_child >= 0) {
+    int32_t c = nodes_[f.root].first_child;
+    ThreadId t = nodes_[c].tid;
+    if (!is_enabled(t)) {
+      ++stats_.infeasible;
+      drop_first_child(f.root);
+      continue;
+    }
+    if (preempts(t) && f.preemptions >= opt_.preemption_bound) {
+      ++stats_.pruned;
+      drop_first_child(f.root);
+      continue;
+    }
+    f.chosen = c;
+    f.chose_preempt = preempts(t);
+    return t;
+  }
+  // Nothing planned: any enabled thread that is not asleep, preferring the one that just ran.
+  auto asleep = [&](ThreadId t) {
+    return std::any_of(f.sleep.begin(), f.sleep.end(), [&](const SleepEntry& s) { return s.tid == t; });
+  };
+  ThreadId choice;
+  if (prev.valid() && is_enabled(prev) && !asleep(prev)) {
+    choice = prev;
+  } else {
+    for (ThreadId t : enabled)
+      if (!asleep(t)) {
+        choice = t;
+        break;
+      }
+  }
+  if (!choice.valid()) {
+    ++stats_.blocked;
+    return choice;
+  }
+  int32_t c = new_node(choice);
+  add_child(f.root, c);
+  f.chosen = c;
+  f.chose_preempt = preempts(choice);
+  return choice;
+}
+
+void Dpor::on_event(sim::Execution& x, const Event& e) {
+  const uint32_t j = static_cast<uint32_t>(steps_.size());
+  const uint32_t t = e.tid.v;
+  // Happens-before over dependence: this thread's history, joined threads, and the direct races.
+  Clock covered = thread_clock_[t];
+  if (e.kind == OpKind::Join) {
+    const Clock& other = thread_clock_[e.value];
+    for (uint32_t k = 0; k < sim::kMaxThreads; ++k) covered[k] = std::max(covered[k], other[k]);
+  }
+  auto consider = [&](uint32_t i) {
+    const Step& s = steps_[i];
+    if (s.ev.tid == e.tid || !dependent(x, s.ev, e)) return;
+    if (covered[s.ev.tid.v] >= s.tidx) return;  // already ordered through another event
+    races_.emplace_back(i, j);
+    for (uint32_t k = 0; k < sim::kMaxThreads; ++k) covered[k] = std::max(covered[k], s.clock[k]);
+  };
+  if (e.obj.valid()) {
+    if (obj_steps_.size() <= e.obj.v) obj_steps_.resize(x.object_count());
+    const auto& list = obj_steps_[e.obj.v];
+    const bool memory = x.object(e.obj).cls == sim::ObjectClass::Memory;
+    for (size_t k = list.size(); k-- > 0;) {
+      uint32_t i = list[k];
+      consider(i);
+      // Every earlier access to a memory cell happens before its last write.
+      if (memory && (steps_[i].ev.kind == OpKind::Write || steps_[i].ev.kind == OpKind::Rmw) &&
+          covered[steps_[i].ev.tid.v] >= steps_[i].tidx)
+        break;
+    }
+  }
+  if (e.block.valid()) {
+    if (block_steps_.size() <= e.block.v) block_steps_.resize(x.block_count());
+    auto& list = block_steps_[e.block.v];
+    for (size_t k = list.size(); k-- > 0;)
+      if (steps_[list[k]].ev.kind == OpKind::Free || e.kind == OpKind::Free) consider(list[k]);
+    list.push_back(j);
+  }
+  if (e.obj.valid()) obj_steps_[e.obj.v].push_back(j);
+  covered[t] = ++thread_events_[t];
+  thread_clock_[t] = covered;
+  steps_.push_back(Step{e, covered[t], covered});
+
+  // The search tree.
+  Frame& f = frames_[j];
+  Node& n = nodes_[f.chosen];
+  n.ev = e;
+  n.ev_known = true;
+  if (j + 1 > branch_) {
+    Frame next;
+    next.root = f.chosen;
+    for (const SleepEntry& s : f.sleep)
+      if (!dependent(x, s.ev, e)) next.sleep.push_back(s);
+    next.preemptions = f.preemptions + (f.chose_preempt ? 1 : 0);
+    if (frames_.size() == j + 1)
+      frames_.push_back(std::move(next));
+    else
+      frames_[j + 1] = std::move(next);
+  }
+}
+
+bool Dpor::weak_initial(const sim::Execution& x, ThreadId q, const Event* qev, const std::vector<VEv>& v,
+                        size_t* pos) const {
+  for (size_t k = 0; k < v.size(); ++k) {
+    if (v[k].tid != q) continue;
+    for (size_t m = 0; m < k; ++m)
+      if (dependent(x, v[m].ev, v[k].ev)) return false;
+    if (pos) *pos = k;
+    return true;
+  }
+  if (!qev) return false;
+  for (const VEv& w : v)
+    if (dependent(x, *qev, w.ev)) return false;
+  if (pos) *pos = v.size();
+  return true;
+}
+
+void Dpor::insert(const sim::Execution& x, int32_t node, std::vector<VEv> v) {
+  for (;;) {
+    if (v.empty()) return;
+    int32_t next = -1;
+    size_t pos = 0;
+    for (int32_t c = nodes_[node].first_child; c >= 0; c = nodes_[c].next_sibling) {
+      const Node& n = nodes_[c];
+      if (weak_initial(x, n.tid, n.ev_known ? &n.ev : nullptr, v, &pos)) {
+        next = c;
+        break;
+      }
+    }
+    if (next < 0) break;
+    if (nodes_[next].first_child < 0) return;  // a leaf already starts an equivalent sequence
+    if (pos < v.size()) v.erase(v.begin() + static_cast<long>(pos));
+    node = next;
+  }
+  for (const VEv& w : v) {
+    int32_t c = new_node(w.tid);
+    nodes_[c].ev = w.ev;
+    nodes_[c].ev_known = true;
+    add_child(node, c);
+    node = c;
+  }
+}
+
+void Dpor::analyse_race(const sim::Execution& x, uint32_t i, uint32_t j) {
+  const Step& a = steps_[i];
+  const Event& e = a.ev;
+  const bool same_obj = e.obj == steps_[j].ev.obj;
+  uint64_t state = e.pre;
+  std::vector<VEv> v;
+  for (uint32_t k = i + 1; k < steps_.size(); ++k) {
+    if (k == j || happens_before(i, k)) continue;
+    const Event& w = steps_[k].ev;
+    v.push_back(VEv{w.tid, w});
+    if (same_obj && w.obj == e.obj) state = apply_state(x, state, w);
+  }
+  Event moved = steps_[j].ev;
+  if (same_obj && !reevaluate(x, state, moved)) return;  // it could not run there
+  v.push_back(VEv{moved.tid, moved});
+  for (const SleepEntry& s : frames_[i].sleep)
+    if (weak_initial(x, s.tid, &s.ev, v, nullptr)) return;  // explored (or to be) from a sleeping thread
+  insert(x, frames_[i].root, std::move(v));
+}
+
+bool Dpor::end(sim::Execution& x, sim::Outcome) {
+  for (const auto& [i, j] : races_)
+    if (j >= branch_) analyse_race(x, i, j);
+  // Backtrack to the deepest state with something left to explore.
+  size_t d = steps_.size();
+  frames_.resize(d + 1);
+  for (size_t k = d; k-- > 0;) {
+    Frame& f = frames_[k];
+    const Node& c = nodes_[f.chosen];
+    f.sleep.push_back(SleepEntry{c.tid, c.ev});
+    drop_first_child(f.root);
+    f.chosen = -1;
+    if (nodes_[f.root].first_child >= 0) {
+      branch_ = k;
+      frames_.resize(k + 1);
+      return true;
+    }
+  }
+  exhausted_ = true;
+  return false;
+}
+
+}  // namespace vcpucheck::checker

@@ -1,0 +1,112 @@
+#include "checker/explorer.hpp"
+
+#include <stdexcept>
+
+#include "checker/end_checks.hpp"
+#include "checker/hb_detector.hpp"
+#include "checker/lock_order.hpp"
+
+namespace vcpucheck::checker {
+
+ExecutionRecord record_execution(const sim::Execution& x, sim::Outcome o) {
+  ExecutionRecord r;
+  r.outcome = o;
+  r.violation = x.violation();
+  for (size_t t = 0; t < x.thread_count(); ++t) r.threads.push_back(x.thread(sim::ThreadId(uint32_t(t))).name);
+  const auto& ev = x.events();
+  r.schedule.reserve(ev.size());
+  for (size_t i = 0; i < ev.size(); ++i) {
+    const sim::Event& e = ev[i];
+    r.schedule.push_back(e.tid.v);
+    LogEntry l;
+    l.step = i;
+    l.tid = e.tid.v;
+    l.thread = x.thread(e.tid).name;
+    l.op = sim::op_name(e.kind);
+    l.object = e.obj.valid() ? x.object(e.obj).name : "";
+    l.value = e.value;
+    l.text = x.describe_op(e);
+    l.loc = sim::loc_string(e.loc);
+    l.function = e.loc.function_name();
+    r.log.push_back(std::move(l));
+  }
+  return r;
+}
+
+namespace {
+// Runs one execution with the per-execution detectors; returns its outcome with every
+// end-of-execution check applied.
+sim::Outcome run_checked(sim::Execution& x, Strategy& s, HbDetector& hb, LockOrderGraph* lo, const Setup& setup) {
+  x.add_observer(&s);
+  x.add_observer(&hb);
+  if (lo) x.add_observer(lo);
+  hb.reset();
+  s.begin(x);
+  setup(x);
+  sim::Outcome o = x.run(s);
+  if (o == sim::Outcome::Deadlock) {
+    x.report(deadlock_report(x));
+  } else if (o == sim::Outcome::Complete) {
+    if (auto leak = find_leak(x)) x.report(*leak);
+  }
+  if (x.violation()) o = sim::Outcome::Violation;
+  return o;
+}
+}  // namespace
+
+ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& opt) {
+  ExploreResult r;
+  sim::FiberPool pool(opt.stack_size);
+  HbDetector hb;
+  LockOrderGraph lock_order;
+  for (;;) {
+    sim::Execution x(pool, opt.bounds);
+    sim::Outcome o = run_checked(x, s, hb, &lock_order, setup);
+    ++r.executions;
+    r.steps += x.steps();
+    r.max_steps_seen = std::max<uint64_t>(r.max_steps_seen, x.steps());
+    switch (o) {
+      case sim::Outcome::Complete: ++r.complete; break;
+      case sim::Outcome::StepBound: ++r.step_bounded; break;
+      case sim::Outcome::Blocked: ++r.blocked; break;
+      case sim::Outcome::Deadlock: ++r.deadlocks; break;
+      case sim::Outcome::Violation: break;
+    }
+    if (x.violation()) {
+      if (x.violation()->kind == sim::ViolationKind::Deadlock) ++r.deadlocks;
+      r.counterexample = record_execution(x, o);
+      s.end(x, o);
+      break;
+    }
+    bool more = s.end(x, o);
+    if (opt.progress && (r.executions & 1023) == 0) opt.progress(r.executions);
+    if (!more) break;
+    if (opt.max_executions && r.executions >= opt.max_executions) {
+      r.bounded = true;
+      break;
+    }
+  }
+  r.exhausted = s.exhausted();
+  r.stats = s.stats();
+  r.bounded = r.bounded || s.bounded() || r.step_bounded > 0;
+  if (!r.counterexample) {
+    if (auto inv = lock_order.find_inversion()) {
+      ExecutionRecord rec;
+      rec.outcome = sim::Outcome::Violation;
+      rec.violation = inv;
+      r.counterexample = std::move(rec);
+    }
+  }
+  return r;
+}
+
+ExecutionRecord run_one(Strategy& s, const Setup& setup, const ExploreOptions& opt) {
+  sim::FiberPool pool(opt.stack_size);
+  HbDetector hb;
+  sim::Execution x(pool, opt.bounds);
+  sim::Outcome o = run_checked(x, s, hb, nullptr, setup);
+  s.end(x, o);
+  return record_execution(x, o);
+}
+
+}  // namespace vcpucheck::checker

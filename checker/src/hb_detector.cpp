@@ -1,0 +1,210 @@
+#include "checker/hb_detector.hpp"
+
+#include <algorithm>
+
+namespace vcpucheck::checker {
+
+using sim::Event;
+using sim::OpKind;
+using sim::Order;
+using sim::ThreadId;
+using sim::ViolationKind;
+
+namespace {
+bool is_acquire(Order o) { return o == Order::Acquire || o == Order::AcqRel || o == Order::SeqCst; }
+bool is_release(Order o) { return o == Order::Release || o == Order::AcqRel || o == Order::SeqCst; }
+}  // namespace
+
+void HbDetector::reset() {
+  for (auto& c : clocks_) c.fill(0);
+  for (auto& c : rel_fence_) c.fill(0);
+  for (auto& c : acq_pending_) c.fill(0);
+  cells_.clear();
+  block_objects_.clear();
+}
+
+void HbDetector::join(Clock& into, const Clock& from) const {
+  for (uint32_t k = 0; k < sim::kMaxThreads; ++k) into[k] = std::max(into[k], from[k]);
+}
+
+void HbDetector::on_object(const sim::Execution& x, sim::ObjectId o, ThreadId creator) {
+  if (cells_.size() <= o.v) cells_.resize(o.v + 1);
+  const sim::ObjectInfo& info = x.object(o);
+  Cell& c = cells_[o.v];
+  if (info.init_on_create) {
+    c.initialized = true;
+    c.init_tid = creator;
+    c.init_epoch = creator.valid() ? clocks_[creator.v][creator.v] : 0;
+    // Creation by a thread is its write: later plain accesses must be ordered after it.
+    if (creator.valid()) {
+      c.wtid = creator;
+      c.write = Access{c.init_epoch, static_cast<int64_t>(x.steps()), false};
+    }
+  }
+  if (info.block.valid() && info.cls == sim::ObjectClass::Memory) {
+    if (block_objects_.size() <= info.block.v) block_objects_.resize(info.block.v + 1);
+    block_objects_[info.block.v].push_back(o.v);
+  }
+}
+
+void HbDetector::on_setup(const sim::Execution& x, const Event& e) {
+  if (!e.obj.valid()) return;
+  if (cells_.size() <= e.obj.v) cells_.resize(x.object_count());
+  Cell& c = cells_[e.obj.v];
+  if (e.kind == OpKind::Write || e.kind == OpKind::Rmw) c.initialized = true;  // before every thread
+}
+
+void HbDetector::on_spawn(const sim::Execution&, ThreadId parent, ThreadId child) {
+  if (parent.valid()) {
+    clocks_[child.v] = clocks_[parent.v];
+    ++clocks_[parent.v][parent.v];
+  }
+  clocks_[child.v][child.v] = 1;
+}
+
+void HbDetector::race(sim::Execution& x, const Event& now, uint32_t step, int64_t other_step, const std::string& why,
+                      ViolationKind kind) {
+  sim::Violation v;
+  v.kind = kind;
+  v.object = x.object(now.obj).name;
+  v.message = kind == ViolationKind::DataRace
+                  ? "data race on " + v.object + ": " + why
+                  : "use after free of " + v.object + " in another schedule: " + why;
+  if (other_step >= 0) v.involved.push_back(x.describe(x.events()[static_cast<size_t>(other_step)], other_step));
+  v.involved.push_back(x.describe(now, step));
+  v.step = step;
+  x.fail(std::move(v));
+}
+
+void HbDetector::check_access(sim::Execution& x, const Event& e, uint32_t step, Cell& c, bool is_write, bool atomic) {
+  const ThreadId t = e.tid;
+  // against the last write
+  if (c.write.epoch && !(atomic && c.write.atomic) && !ordered(t, c.wtid, c.write.epoch))
+    race(x, e, step, c.write.step,
+         std::string(is_write ? "a write" : "a read") + " not ordered after a concurrent write by " +
+             x.thread(c.wtid).name);
+  if (is_write) {
+    for (uint32_t r = 0; r < sim::kMaxThreads; ++r) {
+      const Access& a = c.reads[r];
+      if (a.epoch && !(atomic && a.atomic) && !ordered(t, ThreadId(r), a.epoch))
+        race(x, e, step, a.step, "a write not ordered after a concurrent read by " + x.thread(ThreadId(r)).name);
+    }
+  }
+}
+
+void HbDetector::memory(sim::Execution& x, const Event& e, uint32_t step) {
+  const ThreadId t = e.tid;
+  Cell& c = cells_[e.obj.v];
+  const bool atomic = e.order != Order::Plain;
+  const bool reads = e.kind != OpKind::Write;
+  const bool writes = e.kind == OpKind::Write || e.kind == OpKind::Rmw;
+  Clock& me = clocks_[t.v];
+
+  if (reads && atomic) {  // acquire side
+    if (is_acquire(e.order))
+      join(me, c.sync);
+    else
+      join(acq_pending_[t.v], c.sync);
+  }
+  if (reads && !c.initialized) {
+    sim::Violation v;
+    v.kind = ViolationKind::UseBeforeInit;
+    v.object = x.object(e.obj).name;
+    v.message = "use before init: " + v.object + " is read before anything initialized it";
+    v.involved.push_back(x.describe(e, step));
+    v.step = step;
+    x.fail(std::move(v));
+  }
+  if (reads && !ordered(t, c.init_tid, c.init_epoch)) {
+    sim::Violation v;
+    v.kind = ViolationKind::UseBeforeInit;
+    v.object = x.object(e.obj).name;
+    v.message = "use before init: the write that initialized " + v.object +
+                " does not happen before this read (a missing release/acquire pair or barrier), although this "
+                "interleaving showed the value";
+    if (c.init_step >= 0) v.involved.push_back(x.describe(x.events()[static_cast<size_t>(c.init_step)], c.init_step));
+    v.involved.push_back(x.describe(e, step));
+    v.step = step;
+    x.fail(std::move(v));
+  }
+  check_access(x, e, step, c, writes, atomic);
+
+  if (writes) {
+    if (!c.initialized) {
+      c.initialized = true;
+      c.init_tid = t;
+      c.init_epoch = me[t.v];
+      c.init_step = step;
+    }
+    if (atomic) {  // release side; an RMW continues the release sequence
+      const Clock& rel = is_release(e.order) ? me : rel_fence_[t.v];
+      if (e.kind == OpKind::Rmw)
+        join(c.sync, rel);
+      else
+        c.sync = rel;
+    } else {
+      c.sync.fill(0);
+    }
+    c.wtid = t;
+    c.write = Access{me[t.v], step, atomic};
+    for (auto& r : c.reads) r = Access{};
+  } else {
+    c.reads[t.v] = Access{me[t.v], step, atomic};
+  }
+}
+
+void HbDetector::free_block(sim::Execution& x, const Event& e, uint32_t step) {
+  if (e.block.v >= block_objects_.size()) return;
+  for (uint32_t o : block_objects_[e.block.v]) {
+    Cell& c = cells_[o];
+    Event as_write = e;
+    as_write.obj = sim::ObjectId(o);
+    if (c.write.epoch && c.wtid != e.tid && c.wtid.valid() && !ordered(e.tid, c.wtid, c.write.epoch))
+      race(x, as_write, step, c.write.step, "freed while a write by " + x.thread(c.wtid).name + " is not ordered before the free", sim::ViolationKind::UseAfterFree);
+    for (uint32_t r = 0; r < sim::kMaxThreads; ++r) {
+      const Access& a = c.reads[r];
+      if (a.epoch && !ordered(e.tid, ThreadId(r), a.epoch))
+        race(x, as_write, step, a.step, "freed while a read by " + x.thread(ThreadId(r)).name + " is not ordered before the free", sim::ViolationKind::UseAfterFree);
+    }
+  }
+}
+
+void HbDetector::on_event(sim::Execution& x, const Event& e) {
+  const uint32_t step = static_cast<uint32_t>(x.steps() - 1);
+  const ThreadId t = e.tid;
+  Clock& me = clocks_[t.v];
+  if (e.obj.valid() && cells_.size() <= e.obj.v) cells_.resize(x.object_count());
+  switch (e.kind) {
+    case OpKind::Read:
+    case OpKind::Write:
+    case OpKind::Rmw:
+    case OpKind::CasFail:
+      memory(x, e, step);
+      break;
+    case OpKind::Fence:
+      if (is_release(e.order)) rel_fence_[t.v] = me;
+      if (is_acquire(e.order)) join(me, acq_pending_[t.v]);
+      break;
+    case OpKind::Acquire:
+    case OpKind::SleepWait:
+    case OpKind::RcuSyncWait:
+      if (e.kind != OpKind::SleepWait || e.value) join(me, cells_[e.obj.v].sync);
+      break;
+    case OpKind::Release:
+    case OpKind::Wakeup:
+    case OpKind::RcuUnlock:
+      join(cells_[e.obj.v].sync, me);
+      break;
+    case OpKind::Join:
+      join(me, clocks_[e.value]);
+      break;
+    case OpKind::Free:
+      free_block(x, e, step);
+      break;
+    default:
+      break;
+  }
+  ++me[t.v];
+}
+
+}  // namespace vcpucheck::checker

@@ -1,0 +1,69 @@
+#include "checker/simple_strategies.hpp"
+
+#include <algorithm>
+
+namespace vcpucheck::checker {
+
+using sim::ThreadId;
+
+void PctStrategy::begin(sim::Execution&) {
+  prio_.clear();
+  change_at_.clear();
+  next_high_ = 1000000;
+  for (uint32_t i = 1; i < depth_; ++i) change_at_.push_back(1 + rng_.below(k_));
+}
+
+void PctStrategy::on_spawn(const sim::Execution&, ThreadId, ThreadId child) {
+  if (prio_.size() <= child.v) prio_.resize(child.v + 1, 0);
+  // Random initial priorities above every change-point priority.
+  prio_[child.v] = next_high_ + static_cast<int64_t>(rng_.below(1000000));
+  next_high_ += 1000000;
+}
+
+ThreadId PctStrategy::pick(const sim::Execution& x, const std::vector<ThreadId>& enabled) {
+  const uint64_t step = x.steps();
+  ThreadId best = enabled[0];
+  for (ThreadId t : enabled)
+    if (prio_[t.v] > prio_[best.v]) best = t;
+  // At a change point the running thread drops below every initial priority.
+  for (size_t i = 0; i < change_at_.size(); ++i)
+    if (change_at_[i] == step) {
+      prio_[best.v] = static_cast<int64_t>(i);
+      best = enabled[0];
+      for (ThreadId t : enabled)
+        if (prio_[t.v] > prio_[best.v]) best = t;
+    }
+  return best;
+}
+
+bool PctStrategy::end(sim::Execution& x, sim::Outcome) {
+  k_ = std::max<uint64_t>(k_, x.steps());
+  return ++done_ < budget_;
+}
+
+ThreadId ReplayStrategy::pick(const sim::Execution& x, const std::vector<ThreadId>& enabled) {
+  const uint64_t i = x.steps();
+  if (i >= schedule_.size()) {
+    divergence_ = "step " + std::to_string(i) + ": the trace's schedule ends here but threads can still run";
+    return ThreadId();
+  }
+  ThreadId t(schedule_[i]);
+  if (!std::binary_search(enabled.begin(), enabled.end(), t)) {
+    std::string en;
+    for (ThreadId e : enabled) en += (en.empty() ? "" : ", ") + x.thread(e).name;
+    divergence_ = "step " + std::to_string(i) + ": the trace runs thread " + std::to_string(t.v) +
+                  (t.v < x.thread_count() ? " (" + x.thread(t).name + ")" : "") + ", which cannot run here (enabled: " +
+                  en + ")";
+    return ThreadId();
+  }
+  return t;
+}
+
+bool ReplayStrategy::end(sim::Execution& x, sim::Outcome) {
+  if (!divergence_ && x.steps() < schedule_.size())
+    divergence_ = "step " + std::to_string(x.steps()) + ": the execution stopped, but the trace has " +
+                  std::to_string(schedule_.size() - x.steps()) + " more steps";
+  return false;
+}
+
+}  // namespace vcpucheck::checker

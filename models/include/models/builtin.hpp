@@ -1,0 +1,10 @@
+// The models shipped with vcpucheck, grouped by family. register_builtin_models() adds them all.
+#pragma once
+#include "models/registry.hpp"
+
+namespace vcpucheck::models {
+
+void register_bench_models(Registry& r);   // DPOR benchmarks: readers, lastzero, opt_lock, casrot
+void register_litmus_models(Registry& r);  // one litmus test per detector
+
+}  // namespace vcpucheck::models

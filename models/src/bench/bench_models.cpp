@@ -1,0 +1,103 @@
+// The DPOR benchmark programs from the literature, as models. All variables are sequentially
+// consistent atomics starting at 0, so the number of executions an optimal search explores is
+// the number of Mazurkiewicz traces, known in closed form or from published tables:
+//   readers(N)  2^N            lastzero(N)  2, 5, 12, 28, 64, 144, 320, 704 for N = 1..8
+//   opt_lock(N) 10, 42, 126, 346, 922, 2430 for N = 1..6   casrot(N) 2, 5, 14, 43, ... for N = 2..
+#include "models/builtin.hpp"
+#include "sim/heap.hpp"
+
+namespace vcpucheck::models {
+
+using sim::Atomic;
+using sim::Execution;
+using sim::Order;
+
+namespace {
+
+struct Readers : Instance {
+  Atomic<int64_t> x;
+  explicit Readers(Execution& e) : x(e, "x") {}
+};
+
+struct LastZero : Instance {
+  sim::Array<Atomic<int64_t>> array;
+  int64_t n;
+  LastZero(Execution& e, int64_t n_) : array(e, "array", static_cast<size_t>(n_ + 1)), n(n_) {}
+};
+
+struct OptLock : Instance {
+  Atomic<int64_t> x, y;
+  int64_t n;
+  OptLock(Execution& e, int64_t n_) : x(e, "x"), y(e, "y"), n(n_) {}
+};
+
+struct CasRot : Instance {
+  Atomic<int64_t> x;
+  explicit CasRot(Execution& e) : x(e, "x") {}
+};
+
+}  // namespace
+
+void register_bench_models(Registry& r) {
+  r.add(ModelDef{
+      "bench.readers",
+      "one writer and N readers of x: 2^N traces",
+      {},
+      {},
+      {op<Readers>("write", "x = value", {{"value", ArgType::Int, "the value written", int64_t{42}}},
+                   [](Readers& m, Execution&, const Args& a) { m.x.store(a.i("value")); }),
+       op<Readers>("read", "read x", {}, [](Readers& m, Execution&, const Args&) { (void)m.x.load(); })},
+      [](Execution& x, const Config&) { return std::make_shared<Readers>(x); }});
+
+  r.add(ModelDef{
+      "bench.lastzero",
+      "thread 0 scans array[N..0] for the last zero while threads 1..N each set array[j] = array[j-1] + 1",
+      {{"n", ArgType::Int, "N: the array has N+1 cells", int64_t{2}}},
+      {},
+      {op<LastZero>("scan", "for (i = N; array[i] != 0; i--);", {},
+                    [](LastZero& m, Execution&, const Args&) {
+                      for (int64_t i = m.n; m.array.at(i).load() != 0; --i) {
+                      }
+                    }),
+       op<LastZero>("step", "array[j] = array[j-1] + 1", {{"j", ArgType::Int, "the cell written (1..N)", {}}},
+                    [](LastZero& m, Execution&, const Args& a) {
+                      int64_t j = a.i("j");
+                      int64_t v = m.array.at(j - 1).load();
+                      m.array.at(j).store(v + 1);
+                    })},
+      [](Execution& x, const Config& c) { return std::make_shared<LastZero>(x, c.params.i("n")); }});
+
+  r.add(ModelDef{
+      "bench.opt_lock",
+      "two threads try an optimistic lock N times: x = id; y = 1; if (x == id) { read y; stop }",
+      {{"n", ArgType::Int, "N: attempts per thread", int64_t{1}}},
+      {},
+      {op<OptLock>("attempts", "up to N optimistic attempts by thread `id`",
+                   {{"id", ArgType::Int, "this thread's id (0 or 1)", {}}},
+                   [](OptLock& m, Execution&, const Args& a) {
+                     const int64_t id = a.i("id");
+                     for (int64_t i = 0; i < m.n; ++i) {
+                       m.x.store(id);
+                       m.y.store(1);
+                       if (m.x.load() == id) {
+                         (void)m.y.load();
+                         break;
+                       }
+                     }
+                   })},
+      [](Execution& x, const Config& c) { return std::make_shared<OptLock>(x, c.params.i("n")); }});
+
+  r.add(ModelDef{
+      "bench.casrot",
+      "thread i does CAS(x, i-1, i): the CASes succeed in a rotation or fail (a failed CAS is a read)",
+      {},
+      {},
+      {op<CasRot>("cas", "CAS(x, i-1, i)", {{"i", ArgType::Int, "this thread's index (1..N)", {}}},
+                  [](CasRot& m, Execution&, const Args& a) {
+                    int64_t expected = a.i("i") - 1;
+                    m.x.compare_exchange(expected, a.i("i"));
+                  })},
+      [](Execution& x, const Config&) { return std::make_shared<CasRot>(x); }});
+}
+
+}  // namespace vcpucheck::models

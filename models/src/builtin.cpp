@@ -1,0 +1,10 @@
+#include "models/builtin.hpp"
+
+namespace vcpucheck::models {
+
+void register_builtin_models(Registry& r) {
+  register_bench_models(r);
+  register_litmus_models(r);
+}
+
+}  // namespace vcpucheck::models

@@ -1,0 +1,281 @@
+#include "models/scenario.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace vcpucheck::models {
+
+using nlohmann::json;
+
+namespace {
+
+std::string kind_of(const json& v) {
+  if (v.is_null()) return "null";
+  if (v.is_boolean()) return "a boolean";
+  if (v.is_number_integer()) return "an integer";
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a string";
+  if (v.is_array()) return "an array";
+  return "an object";
+}
+
+struct Ctx {
+  const std::string& file;
+  [[noreturn]] void fail(const std::string& path, const std::string& what) const { throw InputError(file, path, what); }
+  void want(const json& v, bool ok, const std::string& path, const std::string& expected) const {
+    if (!ok) fail(path, "expected " + expected + ", found " + kind_of(v));
+  }
+  void only(const json& obj, const std::string& path, std::initializer_list<const char*> keys) const {
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+      bool known = false;
+      for (const char* k : keys) known = known || it.key() == k;
+      if (!known) {
+        std::string list;
+        for (const char* k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
+        fail(path + "/" + it.key(), "unknown field '" + it.key() + "' (known: " + list + ")");
+      }
+    }
+  }
+};
+
+std::string join_names(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& n : v) s += (s.empty() ? "" : ", ") + n;
+  return s.empty() ? "none" : s;
+}
+
+Args parse_args(const Ctx& c, const json& j, const std::string& path, const std::vector<ArgDef>& defs,
+                const std::string& what) {
+  std::map<std::string, ArgValue> out;
+  if (!j.is_null()) c.want(j, j.is_object(), path, "an object of arguments");
+  std::vector<std::string> names;
+  for (const auto& d : defs) names.push_back(d.name);
+  if (j.is_object())
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      bool known = false;
+      for (const auto& d : defs) known = known || d.name == it.key();
+      if (!known)
+        c.fail(path + "/" + it.key(), "unknown argument '" + it.key() + "' for " + what + " (takes: " + join_names(names) + ")");
+    }
+  for (const auto& d : defs) {
+    const std::string p = path + "/" + d.name;
+    if (!j.is_object() || !j.contains(d.name)) {
+      if (!d.def) c.fail(p, "missing required argument '" + d.name + "' (" + arg_type_name(d.type) + ") for " + what);
+      out[d.name] = *d.def;
+      continue;
+    }
+    const json& v = j.at(d.name);
+    switch (d.type) {
+      case ArgType::Int:
+        c.want(v, v.is_number_integer(), p, "an integer");
+        out[d.name] = v.get<int64_t>();
+        break;
+      case ArgType::Bool:
+        c.want(v, v.is_boolean(), p, "a boolean");
+        out[d.name] = v.get<bool>();
+        break;
+      case ArgType::String:
+        c.want(v, v.is_string(), p, "a string");
+        out[d.name] = v.get<std::string>();
+        break;
+    }
+  }
+  return Args(std::move(out));
+}
+
+uint64_t get_uint(const Ctx& c, const json& obj, const char* key, const std::string& path, uint64_t def) {
+  if (!obj.contains(key)) return def;
+  const json& v = obj.at(key);
+  c.want(v, v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0), path + "/" + key,
+         "a non-negative integer");
+  return v.get<uint64_t>();
+}
+
+json substitute_index(const json& v, int64_t index) {
+  if (v.is_string() && v.get<std::string>() == "$i") return index;
+  if (v.is_array() || v.is_object()) {
+    json out = v;
+    for (auto it = out.begin(); it != out.end(); ++it) *it = substitute_index(*it, index);
+    return out;
+  }
+  return v;
+}
+
+}  // namespace
+
+std::string fnv1a_hex(const std::string& s) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char ch : s) {
+    h ^= ch;
+    h *= 0x100000001b3ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+json read_json_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, "", "cannot open the file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  try {
+    return json::parse(ss.str());
+  } catch (const json::parse_error& e) {
+    std::string what = e.what();
+    auto p = what.find("parse error");
+    throw InputError(path, "", "malformed JSON: " + (p == std::string::npos ? what : what.substr(p)));
+  }
+}
+
+Scenario parse_scenario(const json& j, const std::string& file, const Registry& reg) {
+  Ctx c{file};
+  Scenario s;
+  s.file = file;
+  s.source = j;
+  s.hash = fnv1a_hex(j.dump());
+  c.want(j, j.is_object(), "/", "a scenario object");
+  c.only(j, "", {"name", "description", "model", "params", "switches", "threads", "strategy", "expect"});
+
+  if (!j.contains("model")) c.fail("/model", "missing field 'model'");
+  c.want(j["model"], j["model"].is_string(), "/model", "a model name (string)");
+  std::string model = j["model"].get<std::string>();
+  s.model = reg.find(model);
+  if (!s.model) {
+    std::vector<std::string> known;
+    for (const ModelDef* m : reg.all()) known.push_back(m->name);
+    c.fail("/model", "unknown model '" + model + "' (known: " + join_names(known) + ")");
+  }
+  s.name = j.value("name", std::string());
+  if (j.contains("name")) c.want(j["name"], j["name"].is_string(), "/name", "a string");
+  if (j.contains("description")) c.want(j["description"], j["description"].is_string(), "/description", "a string");
+  s.description = j.value("description", std::string());
+  s.config.params = parse_args(c, j.value("params", json()), "/params", s.model->params, "model '" + model + "'");
+
+  if (j.contains("switches")) {
+    const json& sw = j["switches"];
+    c.want(sw, sw.is_array(), "/switches", "an array of bug switch names");
+    for (size_t i = 0; i < sw.size(); ++i) {
+      const std::string p = "/switches/" + std::to_string(i);
+      c.want(sw[i], sw[i].is_string(), p, "a bug switch name (string)");
+      std::string name = sw[i].get<std::string>();
+      if (!s.model->sw(name)) {
+        std::vector<std::string> known;
+        for (const auto& d : s.model->switches) known.push_back(d.name);
+        c.fail(p, "unknown bug switch '" + name + "' for model '" + model + "' (known: " + join_names(known) + ")");
+      }
+      s.config.switches.insert(name);
+    }
+  }
+
+  if (!j.contains("threads")) c.fail("/threads", "missing field 'threads'");
+  const json& th = j["threads"];
+  c.want(th, th.is_array() && !th.empty(), "/threads", "a non-empty array of threads");
+  for (size_t ti = 0; ti < th.size(); ++ti) {
+    const std::string tp = "/threads/" + std::to_string(ti);
+    const json& t = th[ti];
+    c.want(t, t.is_object(), tp, "a thread object");
+    c.only(t, tp, {"name", "count", "ops"});
+    if (!t.contains("name")) c.fail(tp + "/name", "missing field 'name'");
+    c.want(t["name"], t["name"].is_string(), tp + "/name", "a string");
+    uint64_t count = get_uint(c, t, "count", tp, 1);
+    if (count == 0 || count > sim::kMaxThreads) c.fail(tp + "/count", "expected 1 to " + std::to_string(sim::kMaxThreads));
+    if (!t.contains("ops")) c.fail(tp + "/ops", "missing field 'ops'");
+    c.want(t["ops"], t["ops"].is_array(), tp + "/ops", "an array of operations");
+    std::string base = t["name"].get<std::string>();
+    for (uint64_t k = 0; k < count; ++k) {
+    // In a thread with a count, an argument written "$i" is the copy's 1-based index.
+    const json ops = substitute_index(t["ops"], static_cast<int64_t>(k + 1));
+    ThreadSpec spec;
+    spec.name = count == 1 ? base : base + std::to_string(k + 1);
+    for (size_t oi = 0; oi < ops.size(); ++oi) {
+      const std::string op_path = tp + "/ops/" + std::to_string(oi);
+      const json& o = ops[oi];
+      c.want(o, o.is_object(), op_path, "an operation object {\"op\": NAME, \"args\": {...}}");
+      c.only(o, op_path, {"op", "args"});
+      if (!o.contains("op")) c.fail(op_path + "/op", "missing field 'op'");
+      c.want(o["op"], o["op"].is_string(), op_path + "/op", "an operation name (string)");
+      std::string name = o["op"].get<std::string>();
+      const OpDef* def = s.model->op(name);
+      if (!def) {
+        std::vector<std::string> known;
+        for (const auto& d : s.model->ops) known.push_back(d.name);
+        c.fail(op_path + "/op", "unknown operation '" + name + "' for model '" + model + "' (known: " + join_names(known) + ")");
+      }
+      spec.ops.push_back(OpCall{def, parse_args(c, o.value("args", json()), op_path + "/args", def->args,
+                                                "operation '" + name + "'")});
+    }
+    s.threads.push_back(std::move(spec));
+    }
+  }
+  if (s.threads.size() > sim::kMaxThreads)
+    c.fail("/threads", "too many threads: " + std::to_string(s.threads.size()) + " (at most " +
+                           std::to_string(sim::kMaxThreads) + ")");
+
+  if (j.contains("strategy")) {
+    const json& st = j["strategy"];
+    c.want(st, st.is_object(), "/strategy", "an object");
+    c.only(st, "/strategy", {"name", "seed", "executions", "depth", "preemptions", "max_steps"});
+    if (st.contains("name")) {
+      c.want(st["name"], st["name"].is_string(), "/strategy/name", "a string");
+      s.strategy.name = st["name"].get<std::string>();
+      if (s.strategy.name != "dpor" && s.strategy.name != "random" && s.strategy.name != "pct")
+        c.fail("/strategy/name", "unknown strategy '" + s.strategy.name + "' (known: dpor, random, pct)");
+    }
+    s.strategy.seed = get_uint(c, st, "seed", "/strategy", 1);
+    s.strategy.executions = get_uint(c, st, "executions", "/strategy", s.strategy.name == "dpor" ? 0 : 1000);
+    s.strategy.depth = static_cast<uint32_t>(get_uint(c, st, "depth", "/strategy", 3));
+    if (st.contains("preemptions"))
+      s.strategy.preemptions = static_cast<uint32_t>(get_uint(c, st, "preemptions", "/strategy", 0));
+    s.strategy.max_steps = get_uint(c, st, "max_steps", "/strategy", 10000);
+    if (s.strategy.max_steps == 0) c.fail("/strategy/max_steps", "must be at least 1");
+  } else {
+    s.strategy.executions = 0;
+  }
+
+  if (!j.contains("expect")) c.fail("/expect", "missing field 'expect' (every scenario states its expected verdict)");
+  const json& ex = j["expect"];
+  c.want(ex, ex.is_object(), "/expect", "an object");
+  c.only(ex, "/expect", {"verdict", "executions", "object"});
+  if (!ex.contains("verdict")) c.fail("/expect/verdict", "missing field 'verdict'");
+  c.want(ex["verdict"], ex["verdict"].is_string(), "/expect/verdict", "\"pass\" or a violation kind");
+  std::string verdict = ex["verdict"].get<std::string>();
+  if (verdict == "pass") {
+    s.expect.pass = true;
+    if (ex.contains("executions")) s.expect.executions = get_uint(c, ex, "executions", "/expect", 0);
+    if (ex.contains("object")) c.fail("/expect/object", "'object' goes with a violation verdict, not \"pass\"");
+  } else {
+    s.expect.pass = false;
+    if (!sim::violation_from_name(verdict, s.expect.violation))
+      c.fail("/expect/verdict", "unknown verdict '" + verdict +
+                                    "' (\"pass\", or one of: data-race, use-before-init, null-deref, use-after-free, "
+                                    "double-free, out-of-bounds, leak, deadlock, lock-order-inversion, assertion, "
+                                    "invariant, blocking-in-critical-section, illegal-transition, lock-misuse, liveness)");
+    if (ex.contains("executions")) c.fail("/expect/executions", "'executions' goes with \"pass\"");
+    if (ex.contains("object")) {
+      c.want(ex["object"], ex["object"].is_string(), "/expect/object", "a string");
+      s.expect.object = ex["object"].get<std::string>();
+    }
+  }
+  return s;
+}
+
+Scenario load_scenario(const std::string& path, const Registry& reg) {
+  return parse_scenario(read_json_file(path), path, reg);
+}
+
+void setup_scenario(const Scenario& s, sim::Execution& x) {
+  std::shared_ptr<Instance> inst = s.model->create(x, s.config);
+  x.model = inst;
+  Instance* raw = inst.get();
+  for (const ThreadSpec& t : s.threads) {
+    const std::vector<OpCall>* ops = &t.ops;
+    x.spawn(t.name, [raw, ops, &x] {
+      for (const OpCall& c : *ops) c.def->run(*raw, x, c.args);
+    });
+  }
+  x.on_end([raw, &x] { raw->check_invariants(x); });
+}
+
+}  // namespace vcpucheck::models

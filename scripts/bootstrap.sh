@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages vcpucheck builds against, and only those that are missing.
+# Silent when everything is present. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+packages=(
+  cmake g++ make binutils python3
+  libboost-context-dev libboost-graph-dev
+  nlohmann-json3-dev doctest-dev libunicorn-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "bootstrap: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >&2
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

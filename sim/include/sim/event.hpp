@@ -1,0 +1,79 @@
+// Visible operations and the events they leave behind.
+//
+// A thread announces a PendingOp before every visible operation and yields; once the strategy
+// picks it, the operation runs atomically and leaves one Event. The event carries everything the
+// checker needs to decide dependence (object, kind, the object's state before and after) without
+// knowing which primitive produced it.
+#pragma once
+#include "sim/types.hpp"
+
+namespace vcpucheck::sim {
+
+enum class OpKind : uint8_t {
+  // memory: plain fields and atomics
+  Read,
+  Write,
+  Rmw,      // successful read-modify-write (exchange, fetch_add, successful CAS)
+  CasFail,  // a failed compare-and-swap: a read
+  Fence,    // smp_wmb / smp_rmb / smp_mb: thread-local for dependence
+  // locks (mutex, spin mutex, sx, rwlock); `mode` says shared or exclusive
+  Acquire,
+  Release,
+  TryFail,  // a trylock that found the lock held: a read of the lock
+  // heap blocks
+  Alloc,
+  Free,
+  // threads
+  Spawn,
+  Join,     // waits for a thread to finish
+  // sleep/wakeup channels
+  SleepPrepare,  // register as a waiter (done under the interlock)
+  SleepWait,     // block until woken (or time out, when a timeout is allowed)
+  Wakeup,
+  // RCU
+  RcuLock,
+  RcuUnlock,
+  RcuSyncStart,
+  RcuSyncWait,
+  // no shared effect (critical sections, assertions, guest-local steps)
+  Local,
+};
+
+const char* op_name(OpKind k);
+
+enum class Order : uint8_t { Plain, Relaxed, Acquire, Release, AcqRel, SeqCst };
+const char* order_name(Order o);
+
+enum class LockMode : uint8_t { Exclusive, Shared };
+
+// What a thread is about to do. Posted before it yields; read by the strategy and the enabled test.
+struct PendingOp {
+  OpKind kind = OpKind::Local;
+  ObjectId obj;
+  LockMode mode = LockMode::Exclusive;
+  bool blocking = false;  // waits until the object allows it (acquire, join, wait...)
+  bool timeout = false;   // a SleepWait that may return by timing out
+  Loc loc;
+};
+
+constexpr uint8_t kFlagCas = 1;  // a compare-and-swap (Rmw on success, CasFail otherwise)
+constexpr uint8_t kFlagTry = 2;  // a trylock (Acquire on success, TryFail otherwise); a wait with timeout
+constexpr uint8_t kFlagAdd = 4;  // a fetch_add: the new value is the old plus `arg`
+
+// One executed visible operation.
+struct Event {
+  ThreadId tid;
+  ObjectId obj;
+  BlockId block;        // heap block the object belongs to (invalid if none)
+  OpKind kind = OpKind::Local;
+  LockMode mode = LockMode::Exclusive;
+  Order order = Order::Plain;
+  uint64_t value = 0;   // value read or written (the new value for RMW)
+  uint64_t arg = 0;     // CAS expected value; fetch_add addend
+  uint64_t pre = 0;     // the object's state before (memory: value; lock: holders)
+  uint64_t post = 0;    // and after
+  uint8_t flags = 0;    // kFlagCas, kFlagTry: the outcome depends on the state it ran in
+  Loc loc;
+};
+
+}  // namespace vcpucheck::sim

@@ -1,0 +1,195 @@
+// One execution of a model: its threads (fibers), its objects and the events they produce.
+//
+// Exactly one thread runs at a time. Before every visible operation a thread calls announce(),
+// which posts its PendingOp and yields to run(); run() asks the Scheduler which enabled thread goes
+// next and resumes it; the thread then performs the operation atomically and calls record().
+// Nothing here decides *which* thread runs (that is the Scheduler's policy) and nothing here knows
+// about happens-before (Observers do that): this is mechanism only.
+//
+// Determinism: threads and objects get ids in creation order, enabled sets are scanned in id
+// order, and no host address, clock or unordered container decides anything.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/event.hpp"
+#include "sim/fiber.hpp"
+#include "sim/types.hpp"
+#include "sim/violation.hpp"
+
+namespace vcpucheck::sim {
+
+class Execution;
+
+// Implemented by every primitive that can block a thread (locks, joins, channels, RCU).
+class Blocker {
+ public:
+  virtual ~Blocker() = default;
+  virtual bool enabled(const PendingOp& op, ThreadId t) const = 0;
+  // For deadlock reports: which thread (if any) this pending operation waits for.
+  virtual std::optional<ThreadId> waits_for(const PendingOp&, ThreadId) const { return std::nullopt; }
+};
+
+enum class ObjectClass : uint8_t { Memory, Lock, Thread, Channel, Rcu, Block, Other };
+
+struct ObjectInfo {
+  std::string name;
+  ObjectClass cls = ObjectClass::Memory;
+  BlockId block;
+  Blocker* blocker = nullptr;
+  bool init_on_create = true;  // false: the first write initializes it (see Field)
+  bool is_ptr = false;         // holds a Ptr<T>: counted as a reference by the leak check
+  uint64_t initial = 0;
+  uint64_t current = 0;        // pointer cells: the block they point to, encoded (leak check)
+};
+
+// Policy seam: picks the next thread among the enabled ones.
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  // `enabled` is sorted by id and never empty.
+  virtual ThreadId pick(const Execution& x, const std::vector<ThreadId>& enabled) = 0;
+};
+
+// Analysis seam: sees every object, thread and event as it happens.
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  virtual void on_object(const Execution&, ObjectId, ThreadId /*creator, invalid in setup*/) {}
+  virtual void on_spawn(const Execution&, ThreadId /*parent, invalid in setup*/, ThreadId /*child*/) {}
+  virtual void on_event(Execution&, const Event&) {}
+  // An access made while the model builds its initial state (no thread, not a step).
+  virtual void on_setup(const Execution&, const Event&) {}
+  virtual void on_end(Execution&) {}
+};
+
+enum class Outcome : uint8_t { Complete, Deadlock, Violation, StepBound, Blocked };
+const char* outcome_name(Outcome o);
+
+struct Bounds {
+  uint64_t max_steps = 100000;
+};
+
+// Thrown inside a fiber to stop the execution (after a violation or a bound). Models must not
+// swallow it: `catch (...)` in a model must rethrow.
+struct Abort {};
+
+struct ThreadInfo {
+  std::string name;
+  ThreadId parent;
+  std::unique_ptr<Fiber> fiber;
+  PendingOp pending;
+  bool has_pending = false;
+  bool finished = false;
+  ObjectId self_obj;   // the thread object joins wait on
+  int critical = 0;    // critical_enter nesting
+  int spin_held = 0;   // spin mutexes held (they imply a critical section)
+  int rcu_nest = 0;
+  std::vector<ObjectId> held;  // locks held, in acquisition order
+  uint64_t steps = 0;
+};
+
+class Execution {
+ public:
+  Execution(FiberPool& pool, Bounds bounds);
+  ~Execution();
+  Execution(const Execution&) = delete;
+  Execution& operator=(const Execution&) = delete;
+
+  // --- setup and composition -------------------------------------------------------------
+  void add_observer(Observer* o) { observers_.push_back(o); }
+  ThreadId spawn(std::string name, std::function<void()> body);  // in setup or from a thread
+  Outcome run(Scheduler& s);
+  void on_end(std::function<void()> f) { end_hooks_.push_back(std::move(f)); }
+
+  // --- objects ---------------------------------------------------------------------------
+  ObjectId add_object(ObjectInfo info);
+  const ObjectInfo& object(ObjectId o) const { return objects_[o.v]; }
+  ObjectInfo& object(ObjectId o) { return objects_[o.v]; }
+  size_t object_count() const { return objects_.size(); }
+  // Heap blocks: allocated by Heap, their fields check liveness on every access.
+  struct BlockInfo {
+    std::string name;
+    ObjectId header;
+    bool freed = false;
+    std::string alloc_at;  // "file:line (function) by thread"
+    std::string freed_at;  // "file:line (function) by thread"
+    int64_t freed_step = -1;
+    bool must_free = true;  // reported as a leak if unreferenced and not freed at the end
+  };
+  BlockId new_block(BlockInfo b) {
+    blocks_.push_back(std::move(b));
+    return BlockId(static_cast<uint32_t>(blocks_.size() - 1));
+  }
+  BlockInfo& block(BlockId b) { return blocks_[b.v]; }
+  const BlockInfo& block(BlockId b) const { return blocks_[b.v]; }
+  size_t block_count() const { return blocks_.size(); }
+
+  // Naming scopes (see Scope in object.hpp).
+  std::vector<std::string> name_scopes;
+  std::vector<BlockId> block_scopes;
+
+  // --- the visible-operation handshake (called by primitives, inside a thread) ------------
+  // Posts `op`, yields, and returns once the scheduler picked this thread.
+  void announce(const PendingOp& op);
+  // Records the event of the operation just performed and tells every observer. Outside a thread
+  // (initial state) it only tells observers' on_setup.
+  void record(Event e);
+  // Stops the execution with a violation. Never returns.
+  [[noreturn]] void fail(Violation v);
+  // Stops the execution with a violation attributed to the current thread at `loc`.
+  [[noreturn]] void fail(ViolationKind k, std::string message, const Loc& loc, std::string object = {});
+
+  // --- queries -----------------------------------------------------------------------------
+  bool in_thread() const { return current_.valid(); }
+  ThreadId current() const { return current_; }
+  ThreadInfo& thread(ThreadId t) { return threads_[t.v]; }
+  const ThreadInfo& thread(ThreadId t) const { return threads_[t.v]; }
+  size_t thread_count() const { return threads_.size(); }
+  const std::vector<Event>& events() const { return events_; }
+  uint64_t steps() const { return events_.size(); }
+  const Bounds& bounds() const { return bounds_; }
+  bool enabled(ThreadId t) const;
+  const std::optional<Violation>& violation() const { return violation_; }
+  // Reports a violation found outside any thread (end-of-execution checks, detectors).
+  void report(Violation v);
+
+  // An Involved entry for the event at `step`, or for a pending operation.
+  Involved describe(const Event& e, int64_t step) const;
+  std::string describe_op(const Event& e) const;
+
+  // The execution's model instance, if the scenario layer attached one (type-erased).
+  std::shared_ptr<void> model;
+  // Host objects of heap blocks: kept until the execution ends, so freed blocks stay readable.
+  std::vector<std::shared_ptr<void>> arena;
+
+ private:
+  void start_thread(ThreadId t);
+  void resume(ThreadId t);
+  void collect_enabled();
+
+  FiberPool& pool_;
+  Bounds bounds_;
+  std::vector<ThreadInfo> threads_;
+  std::vector<ObjectInfo> objects_;
+  std::vector<Event> events_;
+  std::vector<Observer*> observers_;
+  std::vector<std::function<void()>> bodies_;
+  std::vector<std::function<void()>> end_hooks_;
+  std::vector<ThreadId> enabled_;
+  std::vector<std::shared_ptr<Blocker>> thread_blockers_keepalive_;
+  std::optional<Violation> violation_;
+  ThreadId current_;
+  std::vector<BlockInfo> blocks_;
+  bool running_ = false;
+};
+
+// The one scoped accessor: the execution whose thread is running on this host thread.
+// Fails with a message naming the mistake when called outside an execution.
+Execution& current_execution();
+
+}  // namespace vcpucheck::sim

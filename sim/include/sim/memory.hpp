@@ -1,0 +1,160 @@
+// Shared memory: plain fields, atomics with C++ memory orders, and the kernel's fences.
+//
+// Values are sequentially consistent (an interleaving semantics); memory orders only decide which
+// happens-before edges exist, which the race and use-before-init detectors check. A missing
+// release/acquire pair is therefore caught as use-before-init even in an interleaving where the
+// reader happened to see the value.
+//
+//   Field<int> reqidle{x, "reqidle"};                  // plain: racy accesses are data races
+//   Atomic<uint32_t> online{x, "online_vcpus"};        // atomic: never a data race
+//   Field<int> cookie{x, "cookie", uninit};            // the first write initializes it
+#pragma once
+#include <type_traits>
+
+#include "sim/object.hpp"
+
+namespace vcpucheck::sim {
+
+// Encodes a field's value into the 64-bit word events carry. Specialized by Ptr<T> (heap.hpp).
+template <class T, class = void>
+struct Codec {
+  static_assert(std::is_integral_v<T> || std::is_enum_v<T>, "Field<T>: T must be integral, an enum or Ptr<U>");
+  static uint64_t encode(T v) { return static_cast<uint64_t>(v); }
+};
+
+struct Uninit {};
+inline constexpr Uninit uninit{};
+
+// Shared by Field and Atomic: the announce / check / record path.
+class Cell : public SharedObject {
+  bool ptr_;
+
+ public:
+  Cell(Execution& x, const std::string& leaf, bool init_on_create, uint64_t initial, bool is_ptr);
+
+ protected:
+  // Outside a thread (while a model builds its initial state) an access is not a visible
+  // operation: it just sets up the state every execution starts from.
+  void begin(OpKind k, const Loc& loc) {
+    if (!x_.in_thread()) return;
+    x_.announce(PendingOp{k, id_, LockMode::Exclusive, false, false, loc});
+    check_alive(loc);
+  }
+  void finish(OpKind k, Order o, uint64_t pre, uint64_t post, uint64_t value, const Loc& loc, uint8_t flags = 0,
+              uint64_t arg = 0) {
+    Event e = event(k, loc);
+    e.order = o;
+    e.pre = pre;
+    e.post = post;
+    e.value = value;
+    e.flags = flags;
+    e.arg = arg;
+    if (ptr_) x_.object(id_).current = post;
+    x_.record(e);
+  }
+  // A pointer value remembers the cell it was loaded from, for NULL-dereference reports.
+  template <class T>
+  T noted(T v, const Loc& loc) const {
+    if constexpr (requires { v.note_load(std::string(), loc); }) v.note_load(name(), loc);
+    return v;
+  }
+};
+
+template <class T>
+class Field : public Cell {
+ public:
+  Field(Execution& x, const std::string& leaf, T init = T{})
+      : Cell(x, leaf, true, Codec<T>::encode(init), is_ptr()), v_(init) {}
+  Field(Execution& x, const std::string& leaf, Uninit) : Cell(x, leaf, false, 0, is_ptr()), v_{} {}
+
+  T get(const Loc& loc = Loc::current()) {
+    begin(OpKind::Read, loc);
+    uint64_t c = Codec<T>::encode(v_);
+    finish(OpKind::Read, Order::Plain, c, c, c, loc);
+    return noted(v_, loc);
+  }
+  void set(T v, const Loc& loc = Loc::current()) {
+    begin(OpKind::Write, loc);
+    uint64_t pre = Codec<T>::encode(v_);
+    v_ = v;
+    uint64_t c = Codec<T>::encode(v_);
+    finish(OpKind::Write, Order::Plain, pre, c, c, loc);
+  }
+  // Not a visible operation: for end-of-execution invariants and reports only.
+  const T& peek() const { return v_; }
+
+ private:
+  static constexpr bool is_ptr() { return !std::is_integral_v<T> && !std::is_enum_v<T>; }
+  T v_;
+};
+
+template <class T>
+class Atomic : public Cell {
+ public:
+  Atomic(Execution& x, const std::string& leaf, T init = T{})
+      : Cell(x, leaf, true, Codec<T>::encode(init), is_ptr()), v_(init) {}
+  Atomic(Execution& x, const std::string& leaf, Uninit) : Cell(x, leaf, false, 0, is_ptr()), v_{} {}
+
+  T load(Order o = Order::SeqCst, const Loc& loc = Loc::current()) {
+    begin(OpKind::Read, loc);
+    uint64_t c = Codec<T>::encode(v_);
+    finish(OpKind::Read, o, c, c, c, loc);
+    return noted(v_, loc);
+  }
+  void store(T v, Order o = Order::SeqCst, const Loc& loc = Loc::current()) {
+    begin(OpKind::Write, loc);
+    uint64_t pre = Codec<T>::encode(v_);
+    v_ = v;
+    uint64_t c = Codec<T>::encode(v_);
+    finish(OpKind::Write, o, pre, c, c, loc);
+  }
+  T exchange(T v, Order o = Order::SeqCst, const Loc& loc = Loc::current()) {
+    begin(OpKind::Rmw, loc);
+    T old = v_;
+    uint64_t pre = Codec<T>::encode(v_);
+    v_ = v;
+    uint64_t c = Codec<T>::encode(v_);
+    finish(OpKind::Rmw, o, pre, c, c, loc);
+    return old;
+  }
+  // Compare-and-swap: on failure `expected` receives the current value and the event is a read.
+  bool compare_exchange(T& expected, T desired, Order o = Order::SeqCst, const Loc& loc = Loc::current()) {
+    begin(OpKind::Rmw, loc);
+    uint64_t pre = Codec<T>::encode(v_);
+    uint64_t exp = Codec<T>::encode(expected);
+    if (pre == exp) {
+      v_ = desired;
+      uint64_t c = Codec<T>::encode(v_);
+      finish(OpKind::Rmw, o, pre, c, c, loc, kFlagCas, exp);
+      return true;
+    }
+    expected = v_;
+    finish(OpKind::CasFail, o, pre, pre, pre, loc, kFlagCas, exp);
+    return false;
+  }
+  T fetch_add(T d, Order o = Order::SeqCst, const Loc& loc = Loc::current())
+    requires std::is_integral_v<T>
+  {
+    begin(OpKind::Rmw, loc);
+    T old = v_;
+    uint64_t pre = Codec<T>::encode(v_);
+    v_ = static_cast<T>(v_ + d);
+    uint64_t c = Codec<T>::encode(v_);
+    finish(OpKind::Rmw, o, pre, c, c, loc, kFlagAdd, Codec<T>::encode(d));
+    return old;
+  }
+  const T& peek() const { return v_; }
+
+ private:
+  static constexpr bool is_ptr() { return !std::is_integral_v<T> && !std::is_enum_v<T>; }
+  T v_;
+};
+
+// Fences. smp_wmb orders earlier stores before later ones (a release fence for the detectors),
+// smp_rmb later loads after earlier ones (an acquire fence), smp_mb both.
+void fence(Execution& x, Order o, const Loc& loc = Loc::current());
+inline void smp_wmb(Execution& x, const Loc& loc = Loc::current()) { fence(x, Order::Release, loc); }
+inline void smp_rmb(Execution& x, const Loc& loc = Loc::current()) { fence(x, Order::Acquire, loc); }
+inline void smp_mb(Execution& x, const Loc& loc = Loc::current()) { fence(x, Order::SeqCst, loc); }
+
+}  // namespace vcpucheck::sim

@@ -1,0 +1,258 @@
+#include "sim/execution.hpp"
+
+#include <cassert>
+#include <stdexcept>
+
+namespace vcpucheck::sim {
+
+namespace {
+thread_local Execution* tls_execution = nullptr;
+
+class ThreadBlocker final : public Blocker {
+ public:
+  explicit ThreadBlocker(const Execution& x, ThreadId t) : x_(x), t_(t) {}
+  bool enabled(const PendingOp&, ThreadId) const override { return x_.thread(t_).finished; }
+  std::optional<ThreadId> waits_for(const PendingOp&, ThreadId) const override { return t_; }
+
+ private:
+  const Execution& x_;
+  ThreadId t_;
+};
+}  // namespace
+
+const char* outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::Complete: return "complete";
+    case Outcome::Deadlock: return "deadlock";
+    case Outcome::Violation: return "violation";
+    case Outcome::StepBound: return "step-bound";
+    case Outcome::Blocked: return "sleep-set-blocked";
+  }
+  return "?";
+}
+
+Execution& current_execution() {
+  if (!tls_execution)
+    throw std::logic_error("vcpucheck: a primitive was used outside an execution (no Execution is running)");
+  return *tls_execution;
+}
+
+Execution::Execution(FiberPool& pool, Bounds bounds) : pool_(pool), bounds_(bounds) {
+  threads_.reserve(16);
+  events_.reserve(256);
+}
+
+Execution::~Execution() {
+  // Unwind unfinished fibers while the objects they reference still exist.
+  for (auto& t : threads_) t.fiber.reset();
+  model.reset();
+  arena.clear();
+}
+
+ObjectId Execution::add_object(ObjectInfo info) {
+  ObjectId id(static_cast<uint32_t>(objects_.size()));
+  objects_.push_back(std::move(info));
+  ThreadId creator = current_;
+  for (Observer* o : observers_) o->on_object(*this, id, creator);
+  return id;
+}
+
+ThreadId Execution::spawn(std::string name, std::function<void()> body) {
+  if (threads_.size() >= kMaxThreads)
+    fail(ViolationKind::ModelError, "too many threads (at most " + std::to_string(kMaxThreads) + ")", Loc::current());
+  ThreadId parent = current_;
+  if (parent.valid()) announce(PendingOp{OpKind::Spawn, ObjectId(), LockMode::Exclusive, false, false, Loc::current()});
+  ThreadId id(static_cast<uint32_t>(threads_.size()));
+  threads_.emplace_back();
+  threads_.back().name = std::move(name);
+  threads_.back().parent = parent;
+  bodies_.push_back(std::move(body));
+  auto blocker = std::make_shared<ThreadBlocker>(*this, id);
+  ObjectInfo oi{threads_.back().name, ObjectClass::Thread, BlockId(), blocker.get(), true, 0};
+  thread_blockers_keepalive_.push_back(blocker);
+  threads_[id.v].self_obj = add_object(std::move(oi));
+  for (Observer* o : observers_) o->on_spawn(*this, parent, id);
+  if (parent.valid()) {
+    Event e;
+    e.tid = parent;
+    e.obj = threads_[id.v].self_obj;
+    e.kind = OpKind::Spawn;
+    e.value = id.v;
+    e.loc = threads_[parent.v].pending.loc;
+    record(e);
+  }
+  return id;
+}
+
+void Execution::start_thread(ThreadId t) {
+  ThreadInfo& ti = threads_[t.v];
+  ti.fiber = std::make_unique<Fiber>(pool_, [this, t] {
+    bodies_[t.v]();
+    ThreadInfo& me = threads_[t.v];
+    if (me.critical > 0 || me.spin_held > 0)
+      fail(ViolationKind::LockMisuse, "thread " + me.name + " ended inside a critical section", Loc::current());
+    if (!me.held.empty())
+      fail(ViolationKind::LockMisuse,
+           "thread " + me.name + " ended holding " + objects_[me.held.back().v].name, Loc::current());
+    me.finished = true;
+    me.has_pending = false;
+  });
+  resume(t);
+}
+
+void Execution::resume(ThreadId t) {
+  ThreadInfo& ti = threads_[t.v];
+  current_ = t;
+  ti.has_pending = false;
+  bool alive = ti.fiber->resume();
+  current_ = ThreadId();
+  if (!alive) {
+    ti.finished = true;
+    ti.has_pending = false;
+    if (auto err = ti.fiber->error()) {
+      try {
+        std::rethrow_exception(err);
+      } catch (const Abort&) {
+        // the violation is already recorded
+      } catch (const std::exception& ex) {
+        report(Violation{ViolationKind::ModelError,
+                         "thread " + ti.name + " threw an exception: " + ex.what(), {}, {}, (int64_t)steps()});
+      } catch (...) {
+        report(Violation{ViolationKind::ModelError, "thread " + ti.name + " threw a non-standard exception", {}, {},
+                         (int64_t)steps()});
+      }
+    }
+  }
+}
+
+bool Execution::enabled(ThreadId t) const {
+  const ThreadInfo& ti = threads_[t.v];
+  if (!ti.has_pending) return false;
+  const PendingOp& op = ti.pending;
+  if (!op.blocking) return true;
+  const Blocker* b = objects_[op.obj.v].blocker;
+  return b == nullptr || b->enabled(op, t);
+}
+
+void Execution::collect_enabled() {
+  enabled_.clear();
+  for (uint32_t i = 0; i < threads_.size(); ++i)
+    if (enabled(ThreadId(i))) enabled_.push_back(ThreadId(i));
+}
+
+Outcome Execution::run(Scheduler& s) {
+  assert(!running_);
+  running_ = true;
+  Execution* saved = tls_execution;
+  tls_execution = this;
+  Outcome outcome = Outcome::Complete;
+  size_t started = 0;
+  for (;;) {
+    while (started < threads_.size() && !violation_) start_thread(ThreadId(static_cast<uint32_t>(started++)));
+    if (violation_) {
+      outcome = Outcome::Violation;
+      break;
+    }
+    collect_enabled();
+    if (enabled_.empty()) {
+      bool all_done = true;
+      for (auto& t : threads_) all_done = all_done && t.finished;
+      outcome = all_done ? Outcome::Complete : Outcome::Deadlock;
+      break;
+    }
+    if (events_.size() >= bounds_.max_steps) {
+      outcome = Outcome::StepBound;
+      break;
+    }
+    ThreadId t = s.pick(*this, enabled_);
+    if (!t.valid()) {
+      outcome = Outcome::Blocked;
+      break;
+    }
+    assert(enabled(t));
+    resume(t);
+    if (violation_) {
+      outcome = Outcome::Violation;
+      break;
+    }
+  }
+  if (outcome == Outcome::Complete)
+    for (auto& h : end_hooks_) h();
+  if (violation_) outcome = Outcome::Violation;
+  for (Observer* o : observers_) o->on_end(*this);
+  if (violation_) outcome = Outcome::Violation;
+  tls_execution = saved;
+  running_ = false;
+  return outcome;
+}
+
+void Execution::announce(const PendingOp& op) {
+  assert(current_.valid());
+  ThreadInfo& ti = threads_[current_.v];
+  ti.pending = op;
+  ti.has_pending = true;
+  ti.fiber->yield();
+  if (violation_) throw Abort{};  // unwound by a stop requested while suspended
+}
+
+void Execution::record(Event e) {
+  if (!current_.valid()) {
+    for (Observer* o : observers_) o->on_setup(*this, e);
+    return;
+  }
+  events_.push_back(e);
+  ++threads_[e.tid.v].steps;
+  for (Observer* o : observers_) o->on_event(*this, events_.back());
+  if (violation_ && current_.valid()) throw Abort{};
+}
+
+void Execution::report(Violation v) {
+  if (violation_) return;  // the first violation is the one reported
+  if (v.step < 0) v.step = static_cast<int64_t>(events_.size());
+  violation_ = std::move(v);
+}
+
+void Execution::fail(Violation v) {
+  report(std::move(v));
+  if (current_.valid()) throw Abort{};
+  throw std::logic_error("vcpucheck: fail() outside a thread: " + violation_->message);
+}
+
+void Execution::fail(ViolationKind k, std::string message, const Loc& loc, std::string object) {
+  Violation v;
+  v.kind = k;
+  v.message = std::move(message);
+  v.object = std::move(object);
+  if (current_.valid()) {
+    v.involved.push_back(Involved{threads_[current_.v].name, "", loc_string(loc) + " (" + loc.function_name() + ")",
+                                  static_cast<int64_t>(events_.size())});
+  }
+  fail(std::move(v));
+}
+
+std::string Execution::describe_op(const Event& e) const {
+  std::string s = op_name(e.kind);
+  if (e.obj.valid()) s += " " + objects_[e.obj.v].name;
+  switch (e.kind) {
+    case OpKind::Read:
+    case OpKind::CasFail:
+      s += " -> " + std::to_string(e.value);
+      break;
+    case OpKind::Write:
+    case OpKind::Rmw:
+      s += " = " + std::to_string(e.value);
+      break;
+    default:
+      break;
+  }
+  if (e.order != Order::Plain && e.order != Order::Relaxed && (e.kind == OpKind::Read || e.kind == OpKind::Write ||
+                                                               e.kind == OpKind::Rmw || e.kind == OpKind::Fence))
+    s += std::string(" [") + order_name(e.order) + "]";
+  return s;
+}
+
+Involved Execution::describe(const Event& e, int64_t step) const {
+  return Involved{threads_[e.tid.v].name, describe_op(e), loc_string(e.loc) + " (" + e.loc.function_name() + ")", step};
+}
+
+}  // namespace vcpucheck::sim

@@ -1,0 +1,67 @@
+// Names used in reports, traces and scenario files. Changing one changes the trace format.
+#include <cstring>
+
+#include "sim/event.hpp"
+#include "sim/violation.hpp"
+
+namespace vcpucheck::sim {
+
+const char* op_name(OpKind k) {
+  switch (k) {
+    case OpKind::Read: return "read";
+    case OpKind::Write: return "write";
+    case OpKind::Rmw: return "rmw";
+    case OpKind::CasFail: return "cas-fail";
+    case OpKind::Fence: return "fence";
+    case OpKind::Acquire: return "acquire";
+    case OpKind::Release: return "release";
+    case OpKind::TryFail: return "trylock-fail";
+    case OpKind::Alloc: return "alloc";
+    case OpKind::Free: return "free";
+    case OpKind::Spawn: return "spawn";
+    case OpKind::Join: return "join";
+    case OpKind::SleepPrepare: return "sleep-prepare";
+    case OpKind::SleepWait: return "sleep-wait";
+    case OpKind::Wakeup: return "wakeup";
+    case OpKind::RcuLock: return "rcu-read-lock";
+    case OpKind::RcuUnlock: return "rcu-read-unlock";
+    case OpKind::RcuSyncStart: return "synchronize-rcu-start";
+    case OpKind::RcuSyncWait: return "synchronize-rcu-wait";
+    case OpKind::Local: return "local";
+  }
+  return "?";
+}
+
+const char* order_name(Order o) {
+  switch (o) {
+    case Order::Plain: return "plain";
+    case Order::Relaxed: return "relaxed";
+    case Order::Acquire: return "acquire";
+    case Order::Release: return "release";
+    case Order::AcqRel: return "acq_rel";
+    case Order::SeqCst: return "seq_cst";
+  }
+  return "?";
+}
+
+namespace {
+constexpr const char* kViolationNames[] = {
+    "data-race",   "use-before-init", "null-deref", "use-after-free",       "double-free",
+    "out-of-bounds", "leak",          "deadlock",   "lock-order-inversion", "assertion",
+    "invariant",   "blocking-in-critical-section", "illegal-transition", "lock-misuse",
+    "liveness",    "model-error",
+};
+}  // namespace
+
+const char* violation_name(ViolationKind k) { return kViolationNames[static_cast<int>(k)]; }
+
+bool violation_from_name(const std::string& s, ViolationKind& out) {
+  for (size_t i = 0; i < sizeof(kViolationNames) / sizeof(kViolationNames[0]); ++i)
+    if (s == kViolationNames[i]) {
+      out = static_cast<ViolationKind>(i);
+      return true;
+    }
+  return false;
+}
+
+}  // namespace vcpucheck::sim

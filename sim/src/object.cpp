@@ -1,0 +1,63 @@
+#include "sim/object.hpp"
+
+#include "sim/memory.hpp"
+
+namespace vcpucheck::sim {
+
+Scope::Scope(Execution& x, const std::string& name, BlockId block) : x_(x) {
+  x_.name_scopes.push_back(scoped_name(x, name));
+  x_.block_scopes.push_back(block.valid() ? block : scoped_block(x));
+}
+
+Scope::~Scope() {
+  x_.name_scopes.pop_back();
+  x_.block_scopes.pop_back();
+}
+
+std::string scoped_name(Execution& x, const std::string& leaf) {
+  if (x.name_scopes.empty() || x.name_scopes.back().empty()) return leaf;
+  if (leaf.empty()) return x.name_scopes.back();
+  if (leaf[0] == '[') return x.name_scopes.back() + leaf;
+  return x.name_scopes.back() + "." + leaf;
+}
+
+BlockId scoped_block(Execution& x) { return x.block_scopes.empty() ? BlockId() : x.block_scopes.back(); }
+
+SharedObject::SharedObject(Execution& x, const std::string& leaf, ObjectClass cls, Blocker* blocker,
+                           bool init_on_create, uint64_t initial)
+    : x_(x), block_(scoped_block(x)) {
+  ObjectInfo oi;
+  oi.name = scoped_name(x, leaf);
+  oi.cls = cls;
+  oi.block = block_;
+  oi.blocker = blocker;
+  oi.init_on_create = init_on_create;
+  oi.initial = initial;
+  id_ = x.add_object(std::move(oi));
+}
+
+void SharedObject::check_alive(const Loc& loc) const {
+  if (!block_.valid()) return;
+  const auto& b = x_.block(block_);
+  if (b.freed)
+    x_.fail(ViolationKind::UseAfterFree,
+            "use after free: " + name() + " belongs to " + b.name + ", freed at " + b.freed_at, loc, name());
+}
+
+Cell::Cell(Execution& x, const std::string& leaf, bool init_on_create, uint64_t initial, bool is_ptr)
+    : SharedObject(x, leaf, ObjectClass::Memory, nullptr, init_on_create, initial), ptr_(is_ptr) {
+  x.object(id_).is_ptr = is_ptr;
+  x.object(id_).current = initial;
+}
+
+void fence(Execution& x, Order o, const Loc& loc) {
+  x.announce(PendingOp{OpKind::Fence, ObjectId(), LockMode::Exclusive, false, false, loc});
+  Event e;
+  e.tid = x.current();
+  e.kind = OpKind::Fence;
+  e.order = o;
+  e.loc = loc;
+  x.record(e);
+}
+
+}  // namespace vcpucheck::sim

@@ -1,0 +1,153 @@
+#include "sim/sync.hpp"
+
+namespace vcpucheck::sim {
+
+namespace {
+const char* lock_kind_name(LockKind k) {
+  switch (k) {
+    case LockKind::Sleep: return "mutex";
+    case LockKind::Spin: return "spin mutex";
+    case LockKind::Sx: return "sx lock";
+    case LockKind::Rw: return "rwlock";
+  }
+  return "lock";
+}
+}  // namespace
+
+Lock::Lock(Execution& x, const std::string& leaf, LockKind kind)
+    : SharedObject(x, leaf, ObjectClass::Lock, nullptr), kind_(kind) {
+  x.object(id_).blocker = this;
+}
+
+uint64_t Lock::state() const {
+  if (xholder_.valid()) return (1ull << 63) | xholder_.v;
+  return shared_;
+}
+
+bool Lock::state_allows(uint64_t state, LockMode m) {
+  if (state >> 63) return false;
+  return m == LockMode::Shared || state == 0;
+}
+
+bool Lock::enabled(const PendingOp& op, ThreadId) const {
+  if (op.kind != OpKind::Acquire) return true;
+  return state_allows(state(), op.mode);
+}
+
+std::optional<ThreadId> Lock::waits_for(const PendingOp&, ThreadId) const {
+  if (xholder_.valid()) return xholder_;
+  for (uint32_t i = 0; i < kMaxThreads; ++i)
+    if (shared_ & (1u << i)) return ThreadId(i);
+  return std::nullopt;
+}
+
+void Lock::check_blocking_context(const Loc& loc) {
+  const ThreadInfo& t = x_.thread(x_.current());
+  if (kind_ == LockKind::Spin) return;
+  const char* where = t.spin_held ? "while holding a spin mutex"
+                      : t.critical ? "inside a critical section"
+                      : t.rcu_nest ? "inside an RCU read-side section"
+                                   : nullptr;
+  if (where)
+    x_.fail(ViolationKind::BlockingInCritical,
+            std::string("blocking acquire of ") + lock_kind_name(kind_) + " " + name() + " " + where, loc, name());
+}
+
+void Lock::take(LockMode m, const Loc& loc, bool is_try, uint64_t pre) {
+  ThreadId me = x_.current();
+  ThreadInfo& t = x_.thread(me);
+  if (m == LockMode::Exclusive)
+    xholder_ = me;
+  else
+    shared_ |= 1u << me.v;
+  t.held.push_back(id_);
+  if (kind_ == LockKind::Spin) ++t.spin_held;
+  Event e = event(OpKind::Acquire, loc);
+  e.mode = m;
+  e.pre = pre;
+  e.post = state();
+  e.flags = is_try ? kFlagTry : 0;
+  x_.record(e);
+}
+
+void Lock::acquire(LockMode m, const Loc& loc) {
+  check_blocking_context(loc);
+  if (held_by(x_.current()))
+    x_.fail(ViolationKind::LockMisuse, std::string("recursion on non-recursive ") + lock_kind_name(kind_) + " " + name(),
+            loc, name());
+  x_.announce(PendingOp{OpKind::Acquire, id_, m, true, false, loc});
+  check_alive(loc);
+  take(m, loc, false, state());
+}
+
+bool Lock::try_acquire(LockMode m, const Loc& loc) {
+  if (held_by(x_.current()))
+    x_.fail(ViolationKind::LockMisuse, std::string("recursion on non-recursive ") + lock_kind_name(kind_) + " " + name(),
+            loc, name());
+  x_.announce(PendingOp{OpKind::Acquire, id_, m, false, false, loc});
+  check_alive(loc);
+  uint64_t pre = state();
+  if (state_allows(pre, m)) {
+    take(m, loc, true, pre);
+    return true;
+  }
+  Event e = event(OpKind::TryFail, loc);
+  e.mode = m;
+  e.pre = e.post = pre;
+  e.flags = kFlagTry;
+  x_.record(e);
+  return false;
+}
+
+void Lock::release(LockMode m, const Loc& loc) {
+  ThreadId me = x_.current();
+  bool ok = m == LockMode::Exclusive ? xholder_ == me : (shared_ & (1u << me.v)) != 0;
+  if (!ok)
+    x_.fail(ViolationKind::LockMisuse,
+            std::string("release of ") + lock_kind_name(kind_) + " " + name() + " not held " +
+                (m == LockMode::Exclusive ? "exclusively" : "shared") + " by this thread",
+            loc, name());
+  x_.announce(PendingOp{OpKind::Release, id_, m, false, false, loc});
+  check_alive(loc);
+  uint64_t pre = state();
+  if (m == LockMode::Exclusive)
+    xholder_ = ThreadId();
+  else
+    shared_ &= ~(1u << me.v);
+  ThreadInfo& t = x_.thread(me);
+  for (size_t i = t.held.size(); i-- > 0;)
+    if (t.held[i] == id_) {
+      t.held.erase(t.held.begin() + static_cast<long>(i));
+      break;
+    }
+  if (kind_ == LockKind::Spin) --t.spin_held;
+  Event e = event(OpKind::Release, loc);
+  e.mode = m;
+  e.pre = pre;
+  e.post = state();
+  x_.record(e);
+}
+
+void critical_enter(Execution& x) { ++x.thread(x.current()).critical; }
+
+void critical_exit(Execution& x, const Loc& loc) {
+  ThreadInfo& t = x.thread(x.current());
+  if (t.critical <= 0) x.fail(ViolationKind::LockMisuse, "critical_exit without critical_enter", loc);
+  --t.critical;
+}
+
+void join(Execution& x, ThreadId t, const Loc& loc) {
+  if (!t.valid() || t.v >= x.thread_count()) x.fail(ViolationKind::ModelError, "join of an unknown thread", loc);
+  if (t == x.current()) x.fail(ViolationKind::ModelError, "a thread joins itself", loc);
+  ObjectId obj = x.thread(t).self_obj;
+  x.announce(PendingOp{OpKind::Join, obj, LockMode::Exclusive, true, false, loc});
+  Event e;
+  e.tid = x.current();
+  e.obj = obj;
+  e.kind = OpKind::Join;
+  e.value = t.v;
+  e.loc = loc;
+  x.record(e);
+}
+
+}  // namespace vcpucheck::sim

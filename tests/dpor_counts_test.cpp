@@ -1,0 +1,84 @@
+// Exact execution counts of optimal DPOR on the benchmark programs: the number of Mazurkiewicz
+// traces under sequential consistency (published tables; readers is 2^N). Any over- or
+// under-exploration changes a count. Zero sleep-set-blocked executions is asserted too.
+#include <doctest/doctest.h>
+
+#include "support.hpp"
+
+using nlohmann::json;
+using namespace vcpucheck;
+
+namespace {
+
+json readers(int n) {
+  return {{"model", "bench.readers"},
+          {"threads", {{{"name", "W"}, {"ops", {{{"op", "write"}}}}}, {{"name", "R"}, {"count", n}, {"ops", {{{"op", "read"}}}}}}},
+          {"expect", {{"verdict", "pass"}}}};
+}
+
+json lastzero(int n) {
+  return {{"model", "bench.lastzero"},
+          {"params", {{"n", n}}},
+          {"threads",
+           {{{"name", "T0"}, {"ops", {{{"op", "scan"}}}}},
+            {{"name", "T"}, {"count", n}, {"ops", {{{"op", "step"}, {"args", {{"j", "$i"}}}}}}}}},
+          {"expect", {{"verdict", "pass"}}}};
+}
+
+json opt_lock(int n) {
+  return {{"model", "bench.opt_lock"},
+          {"params", {{"n", n}}},
+          {"threads",
+           {{{"name", "T0"}, {"ops", {{{"op", "attempts"}, {"args", {{"id", 0}}}}}}},
+            {{"name", "T1"}, {"ops", {{{"op", "attempts"}, {"args", {{"id", 1}}}}}}}}},
+          {"expect", {{"verdict", "pass"}}}};
+}
+
+json casrot(int n) {
+  return {{"model", "bench.casrot"},
+          {"threads", {{{"name", "T"}, {"count", n}, {"ops", {{{"op", "cas"}, {"args", {{"i", "$i"}}}}}}}}},
+          {"expect", {{"verdict", "pass"}}}};
+}
+
+void check(const json& j, uint64_t expected) {
+  auto r = test::dpor(test::scenario(j));
+  CHECK(!r.counterexample);
+  CHECK(r.exhausted);
+  CHECK(r.stats.blocked == 0);
+  CHECK(r.complete == expected);
+  CHECK(r.executions == expected);
+}
+
+}  // namespace
+
+TEST_CASE("dpor: readers(N) explores 2^N traces") {
+  for (auto [n, count] : {std::pair{1, 2}, {2, 4}, {3, 8}, {8, 256}, {13, 8192}}) {
+    CAPTURE(n);
+    check(readers(n), static_cast<uint64_t>(count));
+  }
+}
+
+TEST_CASE("dpor: lastzero(N)") {
+  const uint64_t expected[] = {0, 2, 5, 12, 28, 64, 144, 320, 704};
+  for (int n = 1; n <= 8; ++n) {
+    CAPTURE(n);
+    check(lastzero(n), expected[n]);
+  }
+  check(lastzero(10), 3328);
+}
+
+TEST_CASE("dpor: opt_lock(N)") {
+  const uint64_t expected[] = {0, 10, 42, 126, 346, 922, 2430};
+  for (int n = 1; n <= 6; ++n) {
+    CAPTURE(n);
+    check(opt_lock(n), expected[n]);
+  }
+}
+
+TEST_CASE("dpor: casrot(N), a failed CAS being a read") {
+  const uint64_t expected[] = {0, 0, 2, 5, 14, 43, 144, 523, 2048, 8597};
+  for (int n = 2; n <= 9; ++n) {
+    CAPTURE(n);
+    check(casrot(n), expected[n]);
+  }
+}
