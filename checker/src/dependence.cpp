@@ -20,16 +20,21 @@ bool dependent(const sim::Execution& x, const Event& a, const Event& b) {
   switch (x.object(a.obj).cls) {
     case ObjectClass::Memory:
       return writes_memory(a.kind) || writes_memory(b.kind);
-    case ObjectClass::Lock:
-      if (a.kind == OpKind::Acquire && b.kind == OpKind::Acquire)
-        return a.mode == LockMode::Exclusive || b.mode == LockMode::Exclusive;
-      return (a.kind == OpKind::Release && b.kind == OpKind::TryFail) ||
-             (a.kind == OpKind::TryFail && b.kind == OpKind::Release);
+    case ObjectClass::Lock: {
+      const bool excl = a.mode == LockMode::Exclusive || b.mode == LockMode::Exclusive;
+      auto is = [&](OpKind x, OpKind y) { return (a.kind == x && b.kind == y) || (a.kind == y && b.kind == x); };
+      if (is(OpKind::Acquire, OpKind::Acquire)) return excl;
+      if (is(OpKind::Release, OpKind::Acquire)) return excl;  // a release enables the acquire
+      return is(OpKind::Release, OpKind::TryFail);
+    }
     case ObjectClass::Channel:
       return a.kind == OpKind::Wakeup || b.kind == OpKind::Wakeup;
-    case ObjectClass::Rcu:
-      return (a.kind == OpKind::RcuSyncStart && b.kind != OpKind::RcuSyncWait) ||
-             (b.kind == OpKind::RcuSyncStart && a.kind != OpKind::RcuSyncWait);
+    case ObjectClass::Rcu: {
+      auto is = [&](OpKind x, OpKind y) { return (a.kind == x && b.kind == y) || (a.kind == y && b.kind == x); };
+      // A read-side unlock may end the grace period a synchronize_rcu waits for.
+      return is(OpKind::RcuSyncStart, OpKind::RcuLock) || is(OpKind::RcuSyncStart, OpKind::RcuUnlock) ||
+             is(OpKind::RcuSyncStart, OpKind::RcuSyncStart) || is(OpKind::RcuUnlock, OpKind::RcuSyncWait);
+    }
     default:
       return false;
   }

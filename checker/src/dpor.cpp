@@ -126,6 +126,16 @@ ThreadId Dpor::pick(const sim::Execution& x, const std::vector<ThreadId>& enable
   return choice;
 }
 
+uint32_t Dpor::matching_acquire(uint32_t release) const {
+  const Event& r = steps_[release].ev;
+  const auto& list = obj_steps_[r.obj.v];
+  for (size_t k = list.size(); k-- > 0;) {
+    const Event& a = steps_[list[k]].ev;
+    if (list[k] < release && a.tid == r.tid && a.kind == OpKind::Acquire) return list[k];
+  }
+  return release;  // unreachable: a release always follows its acquire
+}
+
 void Dpor::on_event(sim::Execution& x, const Event& e) {
   const uint32_t j = static_cast<uint32_t>(steps_.size());
   const uint32_t t = e.tid.v;
@@ -135,12 +145,23 @@ void Dpor::on_event(sim::Execution& x, const Event& e) {
     const Clock& other = thread_clock_[e.value];
     for (uint32_t k = 0; k < sim::kMaxThreads; ++k) covered[k] = std::max(covered[k], other[k]);
   }
+  auto join_into = [&](const Clock& c) {
+    for (uint32_t k = 0; k < sim::kMaxThreads; ++k) covered[k] = std::max(covered[k], c[k]);
+  };
   auto consider = [&](uint32_t i) {
     const Step& s = steps_[i];
     if (s.ev.tid == e.tid || !dependent(x, s.ev, e)) return;
     if (covered[s.ev.tid.v] >= s.tidx) return;  // already ordered through another event
+    if (s.ev.kind == OpKind::Release && e.kind == OpKind::Acquire) {
+      // An acquire cannot move before the release that let it run: the race to reverse is with
+      // the acquire that release ends, unless something else already orders the two.
+      uint32_t a = matching_acquire(i);
+      if (covered[steps_[a].ev.tid.v] < steps_[a].tidx) races_.emplace_back(a, j);
+      join_into(s.clock);
+      return;
+    }
     races_.emplace_back(i, j);
-    for (uint32_t k = 0; k < sim::kMaxThreads; ++k) covered[k] = std::max(covered[k], s.clock[k]);
+    join_into(s.clock);
   };
   if (e.obj.valid()) {
     if (obj_steps_.size() <= e.obj.v) obj_steps_.resize(x.object_count());
@@ -241,6 +262,7 @@ void Dpor::analyse_race(const sim::Execution& x, uint32_t i, uint32_t j) {
   }
   Event moved = steps_[j].ev;
   if (same_obj && !reevaluate(x, state, moved)) return;  // it could not run there
+  if (moved.kind == OpKind::RcuSyncWait) return;         // only an unlock ends it: never earlier
   v.push_back(VEv{moved.tid, moved});
   for (const SleepEntry& s : frames_[i].sleep)
     if (weak_initial(x, s.tid, &s.ev, v, nullptr)) return;  // explored (or to be) from a sleeping thread

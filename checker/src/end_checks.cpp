@@ -49,10 +49,10 @@ sim::Violation deadlock_report(const sim::Execution& x) {
       cycle += (cycle.empty() ? "" : "; ") + x.thread(t).name + " waits in " + pending_text(x, t) + " for " +
                x.thread(w).name;
       v.involved.push_back(sim::Involved{x.thread(t).name, pending_text(x, t),
-                                         sim::loc_string(op.loc) + " (" + op.loc.function_name() + ")", v.step});
+                                         sim::where(op.loc), v.step});
       if (v.object.empty() && op.obj.valid()) v.object = x.object(op.obj).name;
     }
-    v.message = "deadlock: " + cycle;
+    v.message = "wait-for cycle: " + cycle;
     return v;
   }
   std::string who;
@@ -62,11 +62,11 @@ sim::Violation deadlock_report(const sim::Execution& x) {
     if (ti.finished || !ti.has_pending) continue;
     who += (who.empty() ? "" : "; ") + ti.name + " waits in " + pending_text(x, t);
     v.involved.push_back(sim::Involved{ti.name, pending_text(x, t),
-                                       sim::loc_string(ti.pending.loc) + " (" + ti.pending.loc.function_name() + ")",
+                                       sim::where(ti.pending.loc),
                                        v.step});
     if (v.object.empty() && ti.pending.obj.valid()) v.object = x.object(ti.pending.obj).name;
   }
-  v.message = "deadlock: no thread can run (" + who + ")";
+  v.message = "no thread can run: " + who;
   return v;
 }
 

@@ -14,10 +14,9 @@ ExecutionRecord record_execution(const sim::Execution& x, sim::Outcome o) {
   r.violation = x.violation();
   for (size_t t = 0; t < x.thread_count(); ++t) r.threads.push_back(x.thread(sim::ThreadId(uint32_t(t))).name);
   const auto& ev = x.events();
-  r.schedule.reserve(ev.size());
+  r.schedule = x.schedule();
   for (size_t i = 0; i < ev.size(); ++i) {
     const sim::Event& e = ev[i];
-    r.schedule.push_back(e.tid.v);
     LogEntry l;
     l.step = i;
     l.tid = e.tid.v;
@@ -27,7 +26,7 @@ ExecutionRecord record_execution(const sim::Execution& x, sim::Outcome o) {
     l.value = e.value;
     l.text = x.describe_op(e);
     l.loc = sim::loc_string(e.loc);
-    l.function = e.loc.function_name();
+    l.function = sim::function_name(e.loc);
     r.log.push_back(std::move(l));
   }
   return r;
@@ -59,9 +58,12 @@ ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& opt
   sim::FiberPool pool(opt.stack_size);
   HbDetector hb;
   LockOrderGraph lock_order;
+  std::optional<ExecutionRecord> last_growth;  // the last execution that added a lock-order edge
   for (;;) {
     sim::Execution x(pool, opt.bounds);
+    const size_t edges = lock_order.edge_count();
     sim::Outcome o = run_checked(x, s, hb, &lock_order, setup);
+    if (lock_order.edge_count() != edges) last_growth = record_execution(x, o);
     ++r.executions;
     r.steps += x.steps();
     r.max_steps_seen = std::max<uint64_t>(r.max_steps_seen, x.steps());
@@ -91,7 +93,7 @@ ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& opt
   r.bounded = r.bounded || s.bounded() || r.step_bounded > 0;
   if (!r.counterexample) {
     if (auto inv = lock_order.find_inversion()) {
-      ExecutionRecord rec;
+      ExecutionRecord rec = *last_growth;  // an inversion needs edges, so some execution added one
       rec.outcome = sim::Outcome::Violation;
       rec.violation = inv;
       r.counterexample = std::move(rec);
@@ -103,10 +105,17 @@ ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& opt
 ExecutionRecord run_one(Strategy& s, const Setup& setup, const ExploreOptions& opt) {
   sim::FiberPool pool(opt.stack_size);
   HbDetector hb;
+  LockOrderGraph lock_order;
   sim::Execution x(pool, opt.bounds);
-  sim::Outcome o = run_checked(x, s, hb, nullptr, setup);
+  sim::Outcome o = run_checked(x, s, hb, &lock_order, setup);
   s.end(x, o);
-  return record_execution(x, o);
+  ExecutionRecord rec = record_execution(x, o);
+  if (!rec.violation)
+    if (auto inv = lock_order.find_inversion()) {
+      rec.outcome = sim::Outcome::Violation;
+      rec.violation = inv;
+    }
+  return rec;
 }
 
 }  // namespace vcpucheck::checker

@@ -22,10 +22,10 @@ void LockOrderGraph::on_event(sim::Execution& x, const sim::Event& e) {
     const auto& ev = x.events();
     for (size_t k = ev.size(); k-- > 0;)
       if (ev[k].tid == e.tid && ev[k].obj == t.held[i] && ev[k].kind == sim::OpKind::Acquire) {
-        held_at = sim::loc_string(ev[k].loc) + " (" + ev[k].loc.function_name() + ")";
+        held_at = sim::where(ev[k].loc);
         break;
       }
-    edges_.emplace(key, EdgeInfo{t.name, held_at, sim::loc_string(e.loc) + " (" + e.loc.function_name() + ")"});
+    edges_.emplace(key, EdgeInfo{t.name, held_at, sim::where(e.loc)});
   }
 }
 

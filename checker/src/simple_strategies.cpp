@@ -42,7 +42,7 @@ bool PctStrategy::end(sim::Execution& x, sim::Outcome) {
 }
 
 ThreadId ReplayStrategy::pick(const sim::Execution& x, const std::vector<ThreadId>& enabled) {
-  const uint64_t i = x.steps();
+  const uint64_t i = x.schedule().size();
   if (i >= schedule_.size()) {
     divergence_ = "step " + std::to_string(i) + ": the trace's schedule ends here but threads can still run";
     return ThreadId();
@@ -60,9 +60,9 @@ ThreadId ReplayStrategy::pick(const sim::Execution& x, const std::vector<ThreadI
 }
 
 bool ReplayStrategy::end(sim::Execution& x, sim::Outcome) {
-  if (!divergence_ && x.steps() < schedule_.size())
-    divergence_ = "step " + std::to_string(x.steps()) + ": the execution stopped, but the trace has " +
-                  std::to_string(schedule_.size() - x.steps()) + " more steps";
+  if (!divergence_ && x.schedule().size() < schedule_.size())
+    divergence_ = "step " + std::to_string(x.schedule().size()) + ": the execution stopped, but the trace has " +
+                  std::to_string(schedule_.size() - x.schedule().size()) + " more steps";
   return false;
 }
 

@@ -170,6 +170,7 @@ Outcome Execution::run(Scheduler& s) {
       break;
     }
     assert(enabled(t));
+    schedule_.push_back(t.v);
     resume(t);
     if (violation_) {
       outcome = Outcome::Violation;
@@ -224,7 +225,7 @@ void Execution::fail(ViolationKind k, std::string message, const Loc& loc, std::
   v.message = std::move(message);
   v.object = std::move(object);
   if (current_.valid()) {
-    v.involved.push_back(Involved{threads_[current_.v].name, "", loc_string(loc) + " (" + loc.function_name() + ")",
+    v.involved.push_back(Involved{threads_[current_.v].name, "", where(loc),
                                   static_cast<int64_t>(events_.size())});
   }
   fail(std::move(v));
@@ -252,7 +253,7 @@ std::string Execution::describe_op(const Event& e) const {
 }
 
 Involved Execution::describe(const Event& e, int64_t step) const {
-  return Involved{threads_[e.tid.v].name, describe_op(e), loc_string(e.loc) + " (" + e.loc.function_name() + ")", step};
+  return Involved{threads_[e.tid.v].name, describe_op(e), where(e.loc), step};
 }
 
 }  // namespace vcpucheck::sim

@@ -8,7 +8,7 @@ BlockId heap_begin_alloc(Execution& x, const std::string& name, bool must_free, 
   Execution::BlockInfo bi;
   bi.name = scoped_name(x, name);
   bi.must_free = must_free;
-  bi.alloc_at = loc_string(loc) + " (" + loc.function_name() + ") by " +
+  bi.alloc_at = where(loc) + " by " +
                 (x.in_thread() ? x.thread(x.current()).name : std::string("setup"));
   BlockId b = x.new_block(std::move(bi));
   ObjectInfo oi;
@@ -37,7 +37,7 @@ void heap_free_block(Execution& x, BlockId b, const Loc& loc) {
   if (bi.freed)
     x.fail(ViolationKind::DoubleFree, "double free of " + bi.name + " (first freed at " + bi.freed_at + ")", loc, bi.name);
   bi.freed = true;
-  bi.freed_at = loc_string(loc) + " (" + loc.function_name() + ") by " + x.thread(x.current()).name;
+  bi.freed_at = where(loc) + " by " + x.thread(x.current()).name;
   bi.freed_step = static_cast<int64_t>(x.steps());
   Event e;
   e.tid = x.current();

@@ -6,6 +6,36 @@
 
 namespace vcpucheck::sim {
 
+std::string function_name(const Loc& l) {
+  const std::string f = l.function_name();
+  // The name ends at the first '(' outside template brackets.
+  int depth = 0;
+  size_t end = f.size();
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (f[i] == '<') ++depth;
+    if (f[i] == '>') --depth;
+    if (f[i] == '(' && depth == 0) {
+      end = i;
+      break;
+    }
+  }
+  std::string name = f.substr(0, end);
+  // Drop the return type: the last space outside template brackets.
+  depth = 0;
+  size_t start = 0;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '<') ++depth;
+    if (name[i] == '>') --depth;
+    if (name[i] == ' ' && depth == 0) start = i + 1;
+  }
+  name = name.substr(start);
+  // Drop namespaces: keep the last two components when the next-to-last is a class.
+  for (const char* ns : {"vcpucheck::", "models::", "sim::", "checker::", "{anonymous}::", "(anonymous namespace)::"})
+    for (size_t p; (p = name.find(ns)) != std::string::npos;) name.erase(p, std::strlen(ns));
+  if (f.find("<lambda", end) != std::string::npos) name = "lambda in " + name;
+  return name;
+}
+
 const char* op_name(OpKind k) {
   switch (k) {
     case OpKind::Read: return "read";

@@ -3,13 +3,19 @@
 // Two events of different threads are dependent when they touch one object and at least one of
 // them changes what the other sees or whether it can run. By object class:
 //   memory   at least one writes (a failed CAS is a read);
-//   lock     two acquires, unless both are shared; a release and a failed trylock. A release and
-//            a blocking acquire never both run in one state, so they are independent;
+//   lock     two acquires, unless both are shared; a release and an acquire (it may enable it),
+//            unless both are shared; a release and a failed trylock;
 //   channel  a wakeup against anything on the channel;
-//   rcu      synchronize_rcu's start against read-side lock/unlock;
+//   rcu      synchronize_rcu's start against read-side lock/unlock; a read-side unlock against
+//            the wait for a grace period (it may end it);
 //   heap     a free against every access to a field of the block it frees.
-// Fences, spawns, joins and RCU waits are independent of everything (joins are ordered by the
+// Fences, spawns and joins are independent of everything (joins are ordered by the
 // happens-before edge from the joined thread's last event instead).
+//
+// An operation that another enables (an acquire after a release, a grace period after an
+// unlock, a wakeup's sleeper) is dependent on it, so happens-before orders it after its enabler
+// and a reordering never moves it before. Races between two acquires of one lock are found by
+// looking through the release in between (see Dpor::on_event).
 //
 // Reordering: the race reversal puts an event in a state it did not run in. replay_state() and
 // reevaluate() recompute, from the object's state word, whether it can run there and whether a

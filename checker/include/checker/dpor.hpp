@@ -70,6 +70,7 @@ class Dpor final : public Strategy {
     const Step& a = steps_[i];
     return steps_[j].clock[a.ev.tid.v] >= a.tidx;
   }
+  uint32_t matching_acquire(uint32_t release) const;
   void analyse_race(const sim::Execution& x, uint32_t i, uint32_t j);
   bool weak_initial(const sim::Execution& x, sim::ThreadId q, const sim::Event* qev, const std::vector<VEv>& v,
                     size_t* pos) const;

@@ -62,7 +62,8 @@ using Setup = std::function<void(sim::Execution&)>;
 
 ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& o);
 
-// Runs exactly one execution under `s` (replay) and records it.
+// Runs exactly one execution under `s` (replay) and records it. A lock-order inversion within
+// that one execution is its verdict when nothing else went wrong.
 ExecutionRecord run_one(Strategy& s, const Setup& setup, const ExploreOptions& o);
 
 ExecutionRecord record_execution(const sim::Execution& x, sim::Outcome o);

@@ -60,6 +60,85 @@ void take_two(sim::Mutex& first, sim::Mutex& second) {
   first.unlock();
 }
 
+void counter_inc(Litmus& l) { l.counter.set(l.counter.get() + 1); }
+
+void locked_inc(Litmus& l) {
+  l.m.lock();
+  l.counter.set(l.counter.get() + 1);
+  l.m.unlock();
+}
+
+void assert_counter(Litmus& l, Execution& x, int64_t value) {
+  l.m.lock();
+  sim::kassert(x, l.counter.get() == value, "counter == " + std::to_string(value));
+  l.m.unlock();
+}
+
+void mp_send(Litmus& l) {
+  l.data.set(42);
+  l.flag.store(1, l.relaxed_flag ? Order::Relaxed : Order::Release);
+}
+
+void mp_recv(Litmus& l) {
+  if (l.flag.load(l.relaxed_flag ? Order::Relaxed : Order::Acquire)) (void)l.data.get();
+}
+
+void gated(Litmus& l, sim::Mutex& first, sim::Mutex& second) {
+  l.gate.lock();
+  take_two(first, second);
+  l.gate.unlock();
+}
+
+void publish(Litmus& l, Execution& x) {
+  Ptr<Obj> p = sim::heap_alloc<Obj>(x, "obj", sim::Loc::current());
+  if (l.publish_early) {
+    l.slot.store(p, Order::Release);
+    p->val.set(7);
+  } else {
+    p->val.set(7);
+    l.slot.store(p, Order::Release);
+  }
+}
+
+void consume(Litmus& l) {
+  Ptr<Obj> p = l.slot.load(Order::Acquire);
+  if (p) (void)p->val.get();
+}
+
+void consume_unchecked(Litmus& l) {
+  Ptr<Obj> p = l.slot.load(Order::Acquire);
+  (void)p->val.get();
+}
+
+void rcu_update(Litmus& l, Execution& x) {
+  Ptr<Obj> old = l.gp.load(Order::Acquire);
+  Ptr<Obj> n = sim::heap_alloc<Obj>(x, "obj", sim::Loc::current());
+  n->val.set(2);
+  l.gp.store(n, Order::Release);
+  if (!l.no_grace) l.rcu.synchronize();
+  sim::heap_free(x, old);
+}
+
+void rcu_read(Litmus& l) {
+  l.rcu.read_lock();
+  Ptr<Obj> p = l.gp.load(Order::Acquire);
+  (void)p->val.get();
+  l.rcu.read_unlock();
+}
+
+void critical_sleep(Litmus& l, Execution& x) {
+  sim::critical_enter(x);
+  l.m.lock();
+  l.m.unlock();
+  sim::critical_exit(x);
+}
+
+void free_twice(Execution& x) {
+  Ptr<Obj> p = sim::heap_alloc<Obj>(x, "tmp", sim::Loc::current());
+  sim::heap_free(x, p);
+  sim::heap_free(x, p);
+}
+
 }  // namespace
 
 void register_litmus_models(Registry& r) {
@@ -71,88 +150,35 @@ void register_litmus_models(Registry& r) {
       {"publish-before-init", "the publisher stores the object's pointer before initializing the object"},
       {"no-grace-period", "the RCU updater frees the old object without synchronize_rcu"},
   };
+  using L = Litmus;
+  using X = Execution;
+  using A = Args;
   m.ops = {
-      op<Litmus>("counter_inc", "counter = counter + 1 with plain accesses", {},
-                 [](Litmus& l, Execution&, const Args&) { l.counter.set(l.counter.get() + 1); }),
-      op<Litmus>("mp_send", "data = 42; then raise the flag (release store)", {},
-                 [](Litmus& l, Execution&, const Args&) {
-                   l.data.set(42);
-                   l.flag.store(1, l.relaxed_flag ? Order::Relaxed : Order::Release);
-                 }),
-      op<Litmus>("mp_recv", "if the flag is up (acquire load), read data", {},
-                 [](Litmus& l, Execution&, const Args&) {
-                   if (l.flag.load(l.relaxed_flag ? Order::Relaxed : Order::Acquire)) (void)l.data.get();
-                 }),
-      op<Litmus>("lock_ab", "lock A then B", {}, [](Litmus& l, Execution&, const Args&) { take_two(l.a, l.b); }),
-      op<Litmus>("lock_ba", "lock B then A", {}, [](Litmus& l, Execution&, const Args&) { take_two(l.b, l.a); }),
-      op<Litmus>("gated_ab", "under gate lock G: lock A then B", {},
-                 [](Litmus& l, Execution&, const Args&) {
-                   l.gate.lock();
-                   take_two(l.a, l.b);
-                   l.gate.unlock();
-                 }),
-      op<Litmus>("gated_ba", "under gate lock G: lock B then A", {},
-                 [](Litmus& l, Execution&, const Args&) {
-                   l.gate.lock();
-                   take_two(l.b, l.a);
-                   l.gate.unlock();
-                 }),
-      op<Litmus>("publish", "allocate an object, initialize it, publish it in slot (release)", {},
-                 [](Litmus& l, Execution& x, const Args&) {
-                   Ptr<Obj> p = sim::heap_alloc<Obj>(x, "obj", sim::Loc::current());
-                   if (l.publish_early) {
-                     l.slot.store(p, Order::Release);
-                     p->val.set(7);
-                   } else {
-                     p->val.set(7);
-                     l.slot.store(p, Order::Release);
-                   }
-                 }),
-      op<Litmus>("consume", "load slot (acquire); if set, read the object", {},
-                 [](Litmus& l, Execution&, const Args&) {
-                   Ptr<Obj> p = l.slot.load(Order::Acquire);
-                   if (p) (void)p->val.get();
-                 }),
-      op<Litmus>("consume_unchecked", "load slot and read the object without a NULL check", {},
-                 [](Litmus& l, Execution&, const Args&) {
-                   Ptr<Obj> p = l.slot.load(Order::Acquire);
-                   (void)p->val.get();
-                 }),
-      op<Litmus>("rcu_update", "replace gp's object, wait a grace period, free the old one", {},
-                 [](Litmus& l, Execution& x, const Args&) {
-                   Ptr<Obj> old = l.gp.load(Order::Acquire);
-                   Ptr<Obj> n = sim::heap_alloc<Obj>(x, "obj", sim::Loc::current());
-                   n->val.set(2);
-                   l.gp.store(n, Order::Release);
-                   if (!l.no_grace) l.rcu.synchronize();
-                   sim::heap_free(x, old);
-                 }),
-      op<Litmus>("rcu_read", "in an RCU read-side section, read gp's object", {},
-                 [](Litmus& l, Execution&, const Args&) {
-                   l.rcu.read_lock();
-                   Ptr<Obj> p = l.gp.load(Order::Acquire);
-                   (void)p->val.get();
-                   l.rcu.read_unlock();
-                 }),
-      op<Litmus>("critical_sleep", "take a sleep mutex inside a critical section", {},
-                 [](Litmus& l, Execution& x, const Args&) {
-                   sim::critical_enter(x);
-                   l.m.lock();
-                   l.m.unlock();
-                   sim::critical_exit(x);
-                 }),
-      op<Litmus>("index", "write table[i] (the table has 4 cells)", {{"i", ArgType::Int, "the index", {}}},
-                 [](Litmus& l, Execution&, const Args& a) { l.table.at(a.i("i")).set(1); }),
-      op<Litmus>("free_twice", "allocate an object and free it twice", {},
-                 [](Litmus&, Execution& x, const Args&) {
-                   Ptr<Obj> p = sim::heap_alloc<Obj>(x, "tmp", sim::Loc::current());
-                   sim::heap_free(x, p);
-                   sim::heap_free(x, p);
-                 }),
-      op<Litmus>("assert_counter", "KASSERT(counter == value)", {{"value", ArgType::Int, "the expected value", {}}},
-                 [](Litmus& l, Execution& x, const Args& a) {
-                   sim::kassert(x, l.counter.get() == a.i("value"), "counter == " + std::to_string(a.i("value")));
-                 }),
+      op<L>("counter_inc", "counter = counter + 1 with plain accesses", {},
+            [](L& l, X&, const A&) { counter_inc(l); }),
+      op<L>("locked_inc", "under mutex M: counter = counter + 1", {}, [](L& l, X&, const A&) { locked_inc(l); }),
+      op<L>("assert_counter", "under mutex M: KASSERT(counter == value)",
+            {{"value", ArgType::Int, "the expected value", {}}},
+            [](L& l, X& x, const A& a) { assert_counter(l, x, a.i("value")); }),
+      op<L>("mp_send", "data = 42; then raise the flag (release store)", {}, [](L& l, X&, const A&) { mp_send(l); }),
+      op<L>("mp_recv", "if the flag is up (acquire load), read data", {}, [](L& l, X&, const A&) { mp_recv(l); }),
+      op<L>("lock_ab", "lock A then B", {}, [](L& l, X&, const A&) { take_two(l.a, l.b); }),
+      op<L>("lock_ba", "lock B then A", {}, [](L& l, X&, const A&) { take_two(l.b, l.a); }),
+      op<L>("gated_ab", "under gate lock G: lock A then B", {}, [](L& l, X&, const A&) { gated(l, l.a, l.b); }),
+      op<L>("gated_ba", "under gate lock G: lock B then A", {}, [](L& l, X&, const A&) { gated(l, l.b, l.a); }),
+      op<L>("publish", "allocate an object, initialize it, publish it in slot (release)", {},
+            [](L& l, X& x, const A&) { publish(l, x); }),
+      op<L>("consume", "load slot (acquire); if set, read the object", {}, [](L& l, X&, const A&) { consume(l); }),
+      op<L>("consume_unchecked", "load slot and read the object without a NULL check", {},
+            [](L& l, X&, const A&) { consume_unchecked(l); }),
+      op<L>("rcu_update", "replace gp's object, wait a grace period, free the old one", {},
+            [](L& l, X& x, const A&) { rcu_update(l, x); }),
+      op<L>("rcu_read", "in an RCU read-side section, read gp's object", {}, [](L& l, X&, const A&) { rcu_read(l); }),
+      op<L>("critical_sleep", "take a sleep mutex inside a critical section", {},
+            [](L& l, X& x, const A&) { critical_sleep(l, x); }),
+      op<L>("index", "write table[i] (the table has 4 cells)", {{"i", ArgType::Int, "the index", {}}},
+            [](L& l, X&, const A& a) { l.table.at(a.i("i")).set(1); }),
+      op<L>("free_twice", "allocate an object and free it twice", {}, [](L&, X& x, const A&) { free_twice(x); }),
   };
   m.create = [](Execution& x, const Config& c) { return std::make_shared<Litmus>(x, c); };
   r.add(std::move(m));

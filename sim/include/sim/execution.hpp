@@ -151,6 +151,9 @@ class Execution {
   const ThreadInfo& thread(ThreadId t) const { return threads_[t.v]; }
   size_t thread_count() const { return threads_.size(); }
   const std::vector<Event>& events() const { return events_; }
+  // Every scheduling decision, in order. One longer than events() when the last picked operation
+  // stopped the execution before it completed (a double free, a use after free).
+  const std::vector<uint32_t>& schedule() const { return schedule_; }
   uint64_t steps() const { return events_.size(); }
   const Bounds& bounds() const { return bounds_; }
   bool enabled(ThreadId t) const;
@@ -177,6 +180,7 @@ class Execution {
   std::vector<ThreadInfo> threads_;
   std::vector<ObjectInfo> objects_;
   std::vector<Event> events_;
+  std::vector<uint32_t> schedule_;
   std::vector<Observer*> observers_;
   std::vector<std::function<void()>> bodies_;
   std::vector<std::function<void()>> end_hooks_;

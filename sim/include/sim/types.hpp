@@ -30,6 +30,13 @@ inline std::string loc_string(const Loc& l) {
   return std::string(l.file_name()) + ":" + std::to_string(l.line());
 }
 
+// The function a location is in, as a reader names it: "vm_alloc_vcpu", "Vlapic::write_icr",
+// "lambda in register_litmus_models" -- no return type, parameters or namespaces.
+std::string function_name(const Loc& l);
+
+// "models/bhyve/vmm.cpp:120 (vm_alloc_vcpu)"
+inline std::string where(const Loc& l) { return loc_string(l) + " (" + function_name(l) + ")"; }
+
 constexpr uint32_t kMaxThreads = 32;  // thread sets are 32-bit masks in object states
 
 }  // namespace vcpucheck::sim

@@ -1,0 +1,49 @@
+// The vcpucheck command line: the composition root that wires models, strategies, detectors and
+// traces together. Each command returns its exit code: 0 no violation / every expectation met,
+// 1 a violation / an expectation missed (or a trace that no longer reproduces), 2 bad input or
+// usage, always with a one-line reason naming the file and, for JSON, the path of the field.
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "checker/explorer.hpp"
+#include "checker/strategy.hpp"
+#include "models/registry.hpp"
+#include "models/scenario.hpp"
+
+namespace vcpucheck::cli {
+
+// Bad usage or input: printed as one line, exit code 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Command-line options shared by explore and run; unset fields keep the scenario's own values.
+struct Overrides {
+  std::optional<std::string> strategy;
+  std::optional<uint64_t> seed, executions, max_steps;
+  std::optional<uint32_t> preemptions, depth;
+};
+
+struct Outcome {
+  checker::ExploreResult result;
+  double seconds = 0;
+  std::string strategy;
+};
+
+models::StrategySpec effective_strategy(const models::Scenario& s, const Overrides& o);
+std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spec);
+Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& spec, bool progress);
+std::string summary_line(const models::Scenario& s, const Outcome& o);
+// Writes the counterexample trace; returns the path written.
+std::string write_trace(const models::Scenario& s, const models::StrategySpec& spec, const Outcome& o,
+                        const std::string& path);
+
+int cmd_list(const models::Registry& reg, const std::vector<std::string>& args);
+int cmd_explore(const models::Registry& reg, const std::vector<std::string>& args);
+int cmd_replay(const models::Registry& reg, const std::vector<std::string>& args);
+int cmd_run(const models::Registry& reg, const std::vector<std::string>& args);
+
+}  // namespace vcpucheck::cli

@@ -1,0 +1,132 @@
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "checker/dpor.hpp"
+#include "checker/simple_strategies.hpp"
+#include "cli.hpp"
+#include "options.hpp"
+#include "traces/trace.hpp"
+
+namespace vcpucheck::cli {
+
+models::StrategySpec effective_strategy(const models::Scenario& s, const Overrides& o) {
+  models::StrategySpec spec = s.strategy;
+  if (o.strategy && *o.strategy != spec.name) {
+    spec.name = *o.strategy;
+    if (spec.name != "dpor" && !o.executions) spec.executions = 1000;
+  }
+  if (o.seed) spec.seed = *o.seed;
+  if (o.executions) spec.executions = *o.executions;
+  if (o.max_steps) spec.max_steps = *o.max_steps;
+  if (o.preemptions) spec.preemptions = *o.preemptions;
+  if (o.depth) spec.depth = *o.depth;
+  if (spec.name != "dpor" && spec.executions == 0)
+    throw UsageError(s.file + ": the " + spec.name + " strategy needs a number of executions (--executions N)");
+  return spec;
+}
+
+std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spec) {
+  if (spec.name == "dpor") {
+    checker::Dpor::Options o;
+    if (spec.preemptions) o.preemption_bound = *spec.preemptions;
+    return std::make_unique<checker::Dpor>(o);
+  }
+  if (spec.name == "random") return std::make_unique<checker::RandomStrategy>(spec.seed, spec.executions);
+  return std::make_unique<checker::PctStrategy>(spec.seed, spec.executions, spec.depth);
+}
+
+Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& spec, bool progress) {
+  auto strategy = make_strategy(spec);
+  checker::ExploreOptions o;
+  o.bounds.max_steps = spec.max_steps;
+  if (spec.name == "dpor") o.max_executions = spec.executions;
+  // The clock only feeds what is printed; it never decides anything.
+  const auto start = std::chrono::steady_clock::now();
+  const bool tty = progress && ::isatty(2);
+  if (tty)
+    o.progress = [&](uint64_t n) {
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (secs >= 1.0) std::fprintf(stderr, "\r%s: %llu executions, %.0f/s ", s.file.c_str(), (unsigned long long)n, n / secs);
+    };
+  Outcome out;
+  out.strategy = spec.name;
+  try {
+    out.result = checker::explore(*strategy, [&](sim::Execution& x) { models::setup_scenario(s, x); }, o);
+  } catch (const std::runtime_error& e) {
+    throw UsageError(s.file + ": " + e.what());
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (tty) std::fprintf(stderr, "\r\033[K");
+  return out;
+}
+
+std::string summary_line(const models::Scenario& s, const Outcome& o) {
+  const auto& r = o.result;
+  char buf[512];
+  std::string verdict =
+      r.counterexample && r.counterexample->violation ? std::string(sim::violation_name(r.counterexample->violation->kind)) : "no violation";
+  std::string how;
+  if (o.strategy == "dpor")
+    how = r.counterexample ? "search stopped at the violation"
+          : r.exhausted && !r.bounded ? "complete: every interleaving explored"
+          : r.exhausted ? "complete within bounds" : "bounded: search cut by --executions";
+  else
+    how = "sampled (" + o.strategy + ")";
+  double rate = o.seconds > 0 ? static_cast<double>(r.executions) / o.seconds : 0;
+  double srate = o.seconds > 0 ? static_cast<double>(r.steps) / o.seconds : 0;
+  std::snprintf(buf, sizeof buf, "%s: %s in %llu executions (%s; %llu steps%s) in %.2f s, %.0f executions/s, %.0f steps/s",
+                s.file.c_str(), verdict.c_str(), (unsigned long long)r.executions, how.c_str(),
+                (unsigned long long)r.steps,
+                r.step_bounded ? (", " + std::to_string(r.step_bounded) + " hit --max-steps").c_str() : "", o.seconds,
+                rate, srate);
+  return buf;
+}
+
+std::string write_trace(const models::Scenario& s, const models::StrategySpec& spec, const Outcome& o,
+                        const std::string& path) {
+  traces::Trace t;
+  t.scenario_file = std::filesystem::path(s.file).lexically_normal().string();
+  t.scenario_hash = s.hash;
+  t.scenario = s.source;
+  t.config.model = s.model->name;
+  t.config.switches.assign(s.config.switches.begin(), s.config.switches.end());
+  t.config.strategy = spec.name;
+  t.config.seed = spec.seed;
+  t.config.preemptions = spec.preemptions;
+  t.config.max_steps = spec.max_steps;
+  t.config.depth = spec.depth;
+  t.config.execution = o.result.executions;
+  t.record = *o.result.counterexample;
+  std::filesystem::path p(path);
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw UsageError(path + ": cannot write the trace");
+  out << traces::serialize(t);
+  return path;
+}
+
+int cmd_explore(const models::Registry& reg, const std::vector<std::string>& args) {
+  Parsed p = parse_options("explore", args,
+                           {"strategy", "seed", "executions", "preemptions", "max-steps", "depth", "trace-out"}, {});
+  if (p.positional.size() != 1) throw UsageError("explore takes exactly one scenario file");
+  Overrides ov = overrides_from(p);
+  models::Scenario s = models::load_scenario(p.positional[0], reg);
+  models::StrategySpec spec = effective_strategy(s, ov);
+  Outcome o = explore_scenario(s, spec, true);
+  std::cout << summary_line(s, o) << "\n";
+  if (!o.result.counterexample) return 0;
+  std::cout << traces::format_verdict(*o.result.counterexample);
+  std::string path = p.get("trace-out").value_or(
+      "traces-out/" + std::filesystem::path(s.file).stem().string() + ".trace.json");
+  write_trace(s, spec, o, path);
+  std::cout << "trace: " << path << "\n";
+  std::cout << "replay: vcpucheck replay " << path << "\n";
+  return 1;
+}
+
+}  // namespace vcpucheck::cli

@@ -1,0 +1,80 @@
+// vcpucheck: list | explore SCENARIO | replay TRACE | run DIR-OR-FILES
+#include <dlfcn.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli.hpp"
+#include "traces/trace.hpp"
+
+using namespace vcpucheck;
+
+namespace {
+
+const char* kUsage =
+    "usage: vcpucheck [--load MODELS.so]... COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  list [--json]                      models, their operations and bug switches\n"
+    "  explore SCENARIO [options]         explore one scenario's interleavings\n"
+    "      --strategy dpor|random|pct  --seed N  --executions N  --preemptions N\n"
+    "      --max-steps N  --depth D  --trace-out PATH\n"
+    "  replay TRACE [--verbose]           re-execute a trace and print its interleaved event log\n"
+    "  run DIR|FILES... [--junit FILE] [--traces-dir DIR]\n"
+    "                                     run scenario files and check their expected verdicts\n"
+    "\n"
+    "exit codes: 0 no violation / every expectation met; 1 a violation / an expectation missed;\n"
+    "            2 bad input or usage\n";
+
+void load_plugin(const std::string& path, models::Registry& reg) {
+  void* h = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!h) throw cli::UsageError(path + ": cannot load models: " + ::dlerror());
+  using Fn = void (*)(models::Registry&);
+  auto fn = reinterpret_cast<Fn>(::dlsym(h, "vcpucheck_register_models"));
+  if (!fn) throw cli::UsageError(path + ": no `extern \"C\" void vcpucheck_register_models(Registry&)` in it");
+  try {
+    fn(reg);
+  } catch (const std::exception& e) {
+    throw cli::UsageError(path + ": registering its models failed: " + e.what());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    models::Registry reg;
+    models::register_builtin_models(reg);
+    std::vector<std::string> rest;
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (args[i] == "--load") {
+        if (i + 1 >= args.size()) throw cli::UsageError("--load needs a path to a shared library");
+        load_plugin(args[++i], reg);
+      } else if (args[i] == "-h" || args[i] == "--help") {
+        std::cout << kUsage;
+        return 0;
+      } else if (args[i] == "--version") {
+        std::cout << traces::kToolVersion << "\n";
+        return 0;
+      } else {
+        rest.push_back(args[i]);
+      }
+    }
+    if (rest.empty()) throw cli::UsageError("no command given (list, explore, replay or run; see vcpucheck --help)");
+    std::string cmd = rest[0];
+    rest.erase(rest.begin());
+    if (cmd == "list") return cli::cmd_list(reg, rest);
+    if (cmd == "explore") return cli::cmd_explore(reg, rest);
+    if (cmd == "replay") return cli::cmd_replay(reg, rest);
+    if (cmd == "run") return cli::cmd_run(reg, rest);
+    throw cli::UsageError("unknown command '" + cmd + "' (list, explore, replay or run; see vcpucheck --help)");
+  } catch (const cli::UsageError& e) {
+    std::cerr << "vcpucheck: " << e.what() << "\n";
+  } catch (const models::InputError& e) {
+    std::cerr << "vcpucheck: " << e.what() << "\n";
+  } catch (const traces::TraceError& e) {
+    std::cerr << "vcpucheck: " << e.what() << "\n";
+  }
+  return 2;
+}

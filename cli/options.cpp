@@ -1,0 +1,70 @@
+#include "options.hpp"
+
+#include <charconv>
+
+namespace vcpucheck::cli {
+
+std::optional<uint64_t> Parsed::number(const std::string& k) const {
+  auto v = get(k);
+  if (!v) return std::nullopt;
+  uint64_t out = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || p != v->data() + v->size() || v->empty())
+    throw UsageError("--" + k + " expects a non-negative integer, got '" + *v + "'");
+  return out;
+}
+
+Parsed parse_options(const std::string& cmd, const std::vector<std::string>& args, const std::set<std::string>& valued,
+                     const std::set<std::string>& flags) {
+  Parsed p;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("--", 0) != 0 || a == "--") {
+      p.positional.push_back(a);
+      continue;
+    }
+    std::string key = a.substr(2), value;
+    bool inline_value = false;
+    if (auto eq = key.find('='); eq != std::string::npos) {
+      value = key.substr(eq + 1);
+      key = key.substr(0, eq);
+      inline_value = true;
+    }
+    if (valued.count(key)) {
+      if (!inline_value) {
+        if (i + 1 >= args.size()) throw UsageError("option --" + key + " of '" + cmd + "' needs a value");
+        value = args[++i];
+      }
+      p.values[key] = value;
+    } else if (flags.count(key) && !inline_value) {
+      p.flags.insert(key);
+    } else {
+      std::string known;
+      for (const auto& k : valued) known += (known.empty() ? "--" : ", --") + k;
+      for (const auto& k : flags) known += (known.empty() ? "--" : ", --") + k;
+      throw UsageError("unknown option '" + a + "' for '" + cmd + "' (known: " + (known.empty() ? "none" : known) + ")");
+    }
+  }
+  return p;
+}
+
+Overrides overrides_from(const Parsed& p) {
+  Overrides o;
+  if (auto s = p.get("strategy")) {
+    if (*s != "dpor" && *s != "random" && *s != "pct")
+      throw UsageError("--strategy expects dpor, random or pct, got '" + *s + "'");
+    o.strategy = *s;
+  }
+  o.seed = p.number("seed");
+  o.executions = p.number("executions");
+  o.max_steps = p.number("max-steps");
+  if (o.max_steps && *o.max_steps == 0) throw UsageError("--max-steps must be at least 1");
+  if (auto v = p.number("preemptions")) o.preemptions = static_cast<uint32_t>(*v);
+  if (auto v = p.number("depth")) {
+    if (*v == 0) throw UsageError("--depth must be at least 1");
+    o.depth = static_cast<uint32_t>(*v);
+  }
+  return o;
+}
+
+}  // namespace vcpucheck::cli

@@ -1,0 +1,33 @@
+// Strict option parsing for the subcommands: every option is known, every number is a number,
+// and a mistake is a UsageError naming the option.
+#pragma once
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+
+namespace vcpucheck::cli {
+
+struct Parsed {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> values;  // --key value
+  std::set<std::string> flags;                // --flag
+
+  bool has(const std::string& k) const { return values.count(k) || flags.count(k); }
+  std::optional<std::string> get(const std::string& k) const {
+    auto it = values.find(k);
+    return it == values.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+  std::optional<uint64_t> number(const std::string& k) const;
+};
+
+// `valued`: options that take a value; `flags`: options that do not.
+Parsed parse_options(const std::string& cmd, const std::vector<std::string>& args, const std::set<std::string>& valued,
+                     const std::set<std::string>& flags);
+
+Overrides overrides_from(const Parsed& p);
+
+}  // namespace vcpucheck::cli

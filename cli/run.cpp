@@ -1,0 +1,153 @@
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli.hpp"
+#include "options.hpp"
+#include "traces/trace.hpp"
+
+namespace vcpucheck::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CaseResult {
+  std::string file, name;
+  bool ok = false;
+  bool bad_input = false;
+  std::string detail;
+  double seconds = 0;
+};
+
+std::vector<std::string> collect(const std::vector<std::string>& inputs) {
+  std::vector<std::string> files;
+  for (const auto& in : inputs) {
+    fs::path p(in);
+    if (fs::is_directory(p)) {
+      for (const auto& e : fs::recursive_directory_iterator(p)) {
+        const std::string name = e.path().filename().string();
+        if (e.is_regular_file() && e.path().extension() == ".json" && name.find(".schema.") == std::string::npos)
+          files.push_back(e.path().lexically_normal().string());
+      }
+    } else if (fs::is_regular_file(p)) {
+      files.push_back(p.lexically_normal().string());
+    } else {
+      throw UsageError(in + ": no such scenario file or directory");
+    }
+  }
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  if (files.empty()) throw UsageError("no scenario files found");
+  return files;
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '&': o += "&amp;"; break;
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '"': o += "&quot;"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+
+// Checks the result against the scenario's expectation; returns "" when met, else why not.
+std::string judge(const models::Scenario& s, const Outcome& o) {
+  const auto& r = o.result;
+  const auto& ex = s.expect;
+  const sim::Violation* v = r.counterexample && r.counterexample->violation ? &*r.counterexample->violation : nullptr;
+  if (ex.pass) {
+    if (v) return std::string("expected pass, found ") + sim::violation_name(v->kind) + ": " + v->message;
+    if (ex.executions && r.executions != *ex.executions)
+      return "expected exactly " + std::to_string(*ex.executions) + " executions, explored " + std::to_string(r.executions);
+    if (ex.executions && o.strategy == "dpor" && !r.exhausted) return "the search did not finish";
+    return "";
+  }
+  if (!v)
+    return std::string("expected ") + sim::violation_name(ex.violation) + ", found no violation in " +
+           std::to_string(r.executions) + " executions";
+  if (v->kind != ex.violation)
+    return std::string("expected ") + sim::violation_name(ex.violation) + ", found " + sim::violation_name(v->kind) + ": " +
+           v->message;
+  if (ex.object && v->object.find(*ex.object) == std::string::npos && v->message.find(*ex.object) == std::string::npos)
+    return std::string("found ") + sim::violation_name(v->kind) + " but on '" + v->object + "', expected it to name '" +
+           *ex.object + "'";
+  return "";
+}
+
+}  // namespace
+
+int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
+  Parsed p = parse_options("run", args, {"junit", "traces-dir", "strategy", "seed", "executions", "preemptions",
+                                         "max-steps", "depth"},
+                           {});
+  if (p.positional.empty()) throw UsageError("run needs scenario files or directories");
+  Overrides ov = overrides_from(p);
+  std::vector<std::string> files = collect(p.positional);
+  std::vector<CaseResult> results;
+  size_t failed = 0, bad = 0;
+  for (const auto& f : files) {
+    CaseResult c;
+    c.file = f;
+    try {
+      models::Scenario s = models::load_scenario(f, reg);
+      c.name = s.name.empty() ? fs::path(f).stem().string() : s.name;
+      models::StrategySpec spec = effective_strategy(s, ov);
+      Outcome o = explore_scenario(s, spec, true);
+      c.seconds = o.seconds;
+      std::string why = judge(s, o);
+      c.ok = why.empty();
+      const auto& r = o.result;
+      std::string found = r.counterexample && r.counterexample->violation
+                              ? std::string(sim::violation_name(r.counterexample->violation->kind)) + " on " +
+                                    r.counterexample->violation->object
+                              : "pass";
+      c.detail = c.ok ? found + " (" + std::to_string(r.executions) + " executions)" : why;
+      if (r.counterexample && p.get("traces-dir")) {
+        fs::path rel = fs::path(f).lexically_relative(fs::path(p.positional[0]));
+        if (rel.empty() || rel.string().rfind("..", 0) == 0) rel = fs::path(f).filename();
+        rel.replace_extension(".trace.json");
+        write_trace(s, spec, o, (fs::path(*p.get("traces-dir")) / rel).string());
+      }
+    } catch (const models::InputError& e) {
+      c.bad_input = true;
+      c.detail = e.what();
+      ++bad;
+    } catch (const UsageError& e) {
+      c.bad_input = true;
+      c.detail = e.what();
+      ++bad;
+    }
+    if (!c.ok) ++failed;
+    std::cout << (c.ok ? "ok    " : c.bad_input ? "BAD   " : "FAIL  ") << c.file << "  " << c.detail << "\n";
+    results.push_back(std::move(c));
+  }
+  if (auto junit = p.get("junit")) {
+    std::ofstream out(*junit);
+    if (!out) throw UsageError(*junit + ": cannot write the JUnit report");
+    out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    out << "<testsuite name=\"vcpucheck\" tests=\"" << results.size() << "\" failures=\"" << failed - bad
+        << "\" errors=\"" << bad << "\">\n";
+    for (const auto& c : results) {
+      out << "  <testcase classname=\"" << xml_escape(fs::path(c.file).parent_path().string()) << "\" name=\""
+          << xml_escape(c.file) << "\" time=\"" << c.seconds << "\">";
+      if (c.bad_input)
+        out << "<error message=\"" << xml_escape(c.detail) << "\"/>";
+      else if (!c.ok)
+        out << "<failure message=\"" << xml_escape(c.detail) << "\"/>";
+      out << "</testcase>\n";
+    }
+    out << "</testsuite>\n";
+  }
+  std::cout << "scenarios: " << results.size() - failed << " passed, " << failed << " failed\n";
+  if (bad) return 2;
+  return failed ? 1 : 0;
+}
+
+}  // namespace vcpucheck::cli

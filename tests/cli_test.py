@@ -1,0 +1,209 @@
+"""End-to-end tests of the vcpucheck command line: exit codes, bad input, traces and replay.
+
+Run: python3 tests/cli_test.py PATH/TO/vcpucheck   (from the repository root; ctest does this).
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+VCPUCHECK = None
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(*args, cwd=ROOT):
+    p = subprocess.run([VCPUCHECK, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
+
+class Scratch(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def write(self, name, content):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "w") as f:
+            f.write(content if isinstance(content, str) else json.dumps(content))
+        return path
+
+    def assert_bad_input(self, args, *needles):
+        code, out, err = run(*args)
+        self.assertEqual(code, 2, f"expected exit 2, got {code}: {out}{err}")
+        lines = [l for l in err.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, f"expected one line on stderr, got: {err!r}")
+        for n in needles:
+            self.assertIn(n, lines[0])
+
+
+GOOD = {
+    "model": "litmus",
+    "threads": [{"name": "T", "count": 2, "ops": [{"op": "counter_inc"}]}],
+    "expect": {"verdict": "data-race"},
+}
+
+
+def variant(**changes):
+    s = json.loads(json.dumps(GOOD))
+    s.update(changes)
+    return s
+
+
+class BadInput(Scratch):
+    def test_malformed_json(self):
+        p = self.write("bad.json", '{"model": "litmus", ')
+        self.assert_bad_input(["explore", p], p, "malformed JSON")
+
+    def test_missing_file(self):
+        self.assert_bad_input(["explore", "no/such/file.json"], "no/such/file.json", "cannot open")
+
+    def test_unknown_model(self):
+        p = self.write("s.json", variant(model="bhyve-nope"))
+        self.assert_bad_input(["explore", p], p, "/model", "unknown model 'bhyve-nope'")
+
+    def test_unknown_operation(self):
+        p = self.write("s.json", variant(threads=[{"name": "T", "ops": [{"op": "frobnicate"}]}]))
+        self.assert_bad_input(["explore", p], p, "/threads/0/ops/0/op", "unknown operation 'frobnicate'")
+
+    def test_unknown_switch(self):
+        p = self.write("s.json", variant(switches=["no-such-bug"]))
+        self.assert_bad_input(["explore", p], p, "/switches/0", "unknown bug switch 'no-such-bug'")
+
+    def test_wrong_argument_type(self):
+        p = self.write("s.json", variant(threads=[{"name": "T", "ops": [{"op": "index", "args": {"i": "four"}}]}]))
+        self.assert_bad_input(["explore", p], p, "/threads/0/ops/0/args/i", "expected an integer")
+
+    def test_missing_argument(self):
+        p = self.write("s.json", variant(threads=[{"name": "T", "ops": [{"op": "index"}]}]))
+        self.assert_bad_input(["explore", p], p, "/threads/0/ops/0/args/i", "missing required argument")
+
+    def test_unknown_field(self):
+        p = self.write("s.json", variant(expectations={"verdict": "pass"}))
+        self.assert_bad_input(["explore", p], p, "/expectations", "unknown field")
+
+    def test_unknown_verdict(self):
+        p = self.write("s.json", variant(expect={"verdict": "boom"}))
+        self.assert_bad_input(["explore", p], p, "/expect/verdict", "unknown verdict 'boom'")
+
+    def test_trace_of_another_format(self):
+        code, out, _ = run("explore", "scenarios/litmus/racy-counter.json", "--trace-out", os.path.join(self.tmp.name, "t.json"))
+        self.assertEqual(code, 1)
+        with open(os.path.join(self.tmp.name, "t.json")) as f:
+            t = json.load(f)
+        t["format"] = 99
+        p = self.write("old.json", t)
+        self.assert_bad_input(["replay", p], p, "/format", "format 99 is not supported")
+
+    def test_trace_missing_field(self):
+        p = self.write("t.json", {"format": 1, "tool": "x"})
+        self.assert_bad_input(["replay", p], p, "/scenario")
+
+    def test_trace_with_edited_scenario(self):
+        run("explore", "scenarios/litmus/racy-counter.json", "--trace-out", os.path.join(self.tmp.name, "t.json"))
+        with open(os.path.join(self.tmp.name, "t.json")) as f:
+            t = json.load(f)
+        t["scenario"]["content"]["threads"][0]["count"] = 3
+        p = self.write("edited.json", t)
+        self.assert_bad_input(["replay", p], p, "/scenario/hash")
+
+    def test_unknown_command_and_option(self):
+        self.assert_bad_input(["frob"], "unknown command 'frob'")
+        self.assert_bad_input(["explore", "scenarios/litmus/racy-counter.json", "--fast"], "unknown option '--fast'")
+        self.assert_bad_input(["explore", "scenarios/litmus/racy-counter.json", "--seed", "x"], "--seed")
+        self.assert_bad_input(["list", "extra"], "list takes no arguments")
+
+    def test_bad_plugin(self):
+        self.assert_bad_input(["--load", "/nonexistent.so", "list"], "/nonexistent.so", "cannot load models")
+
+    def test_run_reports_bad_scenario_and_exits_2(self):
+        bad = self.write("bad.json", variant(model="nope"))
+        code, out, _ = run("run", bad)
+        self.assertEqual(code, 2)
+        self.assertIn("BAD", out)
+        self.assertIn("unknown model 'nope'", out)
+
+
+class Commands(Scratch):
+    def test_list_json_shows_models_ops_and_switches(self):
+        code, out, _ = run("list", "--json")
+        self.assertEqual(code, 0)
+        models = {m["name"]: m for m in json.loads(out)}
+        self.assertIn("litmus", models)
+        self.assertIn("relaxed-flag", [s["name"] for s in models["litmus"]["switches"]])
+        self.assertIn("counter_inc", [o["name"] for o in models["litmus"]["ops"]])
+        code, text, _ = run("list")
+        self.assertEqual(code, 0)
+        self.assertIn("switch relaxed-flag:", text)
+
+    def test_explore_pass_exit_0_with_summary(self):
+        code, out, _ = run("explore", "scenarios/litmus/locked-counter.json")
+        self.assertEqual(code, 0)
+        self.assertEqual(len(out.splitlines()), 1)
+        self.assertIn("no violation in 6 executions", out)
+        self.assertIn("every interleaving explored", out)
+
+    def test_explore_violation_ends_with_replay_command(self):
+        t = os.path.join(self.tmp.name, "race.json")
+        code, out, _ = run("explore", "scenarios/litmus/racy-counter.json", "--trace-out", t)
+        self.assertEqual(code, 1)
+        self.assertIn("data-race", out)
+        self.assertIn("litmus.cpp:", out)
+        self.assertEqual(out.splitlines()[-1], "replay: vcpucheck replay " + t)
+        code, out, _ = run("replay", t)
+        self.assertEqual(code, 0)
+        self.assertIn("counter_inc", out)
+        self.assertTrue(out.rstrip().endswith("reproduced: the replay matches the trace step for step"))
+
+    def test_replay_reports_divergence_when_the_model_changed(self):
+        t = os.path.join(self.tmp.name, "race.json")
+        run("explore", "scenarios/litmus/racy-counter.json", "--trace-out", t)
+        with open(t) as f:
+            trace = json.load(f)
+        trace["events"][1]["text"] = "write counter = 7"
+        p = self.write("changed.json", trace)
+        code, out, _ = run("replay", p)
+        self.assertEqual(code, 1)
+        self.assertIn("DIVERGED: step 1: the trace has `T1: write counter = 7", out)
+
+    def test_same_seed_same_trace_bytes(self):
+        a, b = os.path.join(self.tmp.name, "a.json"), os.path.join(self.tmp.name, "b.json")
+        for path in (a, b):
+            code, _, _ = run("explore", "scenarios/litmus/assertion.json", "--strategy", "random", "--seed", "7",
+                             "--executions", "200", "--trace-out", path)
+            self.assertEqual(code, 1)
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            self.assertEqual(fa.read(), fb.read())
+
+    def test_pct_finds_the_assertion(self):
+        code, out, _ = run("explore", "scenarios/litmus/assertion.json", "--strategy", "pct", "--depth", "2",
+                           "--executions", "500", "--trace-out", os.path.join(self.tmp.name, "p.json"))
+        self.assertEqual(code, 1)
+        self.assertIn("assertion", out)
+
+    def test_run_junit_and_expectation_missed(self):
+        s = self.write("wrong.json", variant(expect={"verdict": "pass"}))
+        junit = os.path.join(self.tmp.name, "r.xml")
+        code, out, _ = run("run", s, "scenarios/litmus/locked-counter.json", "--junit", junit)
+        self.assertEqual(code, 1)
+        self.assertIn("FAIL", out)
+        self.assertIn("expected pass, found data-race", out)
+        self.assertIn("1 passed, 1 failed", out)
+        with open(junit) as f:
+            xml = f.read()
+        self.assertIn('tests="2" failures="1"', xml)
+
+    def test_exact_count_mismatch_fails(self):
+        s = self.write("count.json", {
+            "model": "litmus",
+            "threads": [{"name": "inc", "count": 3, "ops": [{"op": "locked_inc"}]}],
+            "expect": {"verdict": "pass", "executions": 7}})
+        code, out, _ = run("run", s)
+        self.assertEqual(code, 1)
+        self.assertIn("expected exactly 7 executions, explored 6", out)
+
+
+if __name__ == "__main__":
+    VCPUCHECK = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=1)

@@ -1,0 +1,263 @@
+#include "traces/trace.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace vcpucheck::traces {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+namespace {
+
+ordered_json involved_json(const sim::Involved& i) {
+  ordered_json j;
+  j["thread"] = i.thread;
+  j["what"] = i.what;
+  j["loc"] = i.loc;
+  j["step"] = i.step;
+  return j;
+}
+
+[[noreturn]] void bad(const std::string& file, const std::string& path, const std::string& what) {
+  throw TraceError(file + ": " + (path.empty() ? "" : "at " + path + ": ") + what);
+}
+
+const json& field(const json& j, const char* key, const std::string& file, const std::string& path) {
+  if (!j.is_object() || !j.contains(key)) bad(file, path + "/" + key, std::string("missing field '") + key + "'");
+  return j.at(key);
+}
+
+std::string str(const json& j, const char* key, const std::string& file, const std::string& path) {
+  const json& v = field(j, key, file, path);
+  if (!v.is_string()) bad(file, path + "/" + key, "expected a string");
+  return v.get<std::string>();
+}
+
+uint64_t num(const json& j, const char* key, const std::string& file, const std::string& path) {
+  const json& v = field(j, key, file, path);
+  if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0))
+    bad(file, path + "/" + key, "expected a non-negative integer");
+  return v.get<uint64_t>();
+}
+
+int64_t snum(const json& j, const char* key, const std::string& file, const std::string& path) {
+  const json& v = field(j, key, file, path);
+  if (!v.is_number_integer()) bad(file, path + "/" + key, "expected an integer");
+  return v.get<int64_t>();
+}
+
+}  // namespace
+
+ordered_json to_json(const Trace& t) {
+  ordered_json j;
+  j["format"] = t.format;
+  j["tool"] = t.tool;
+  j["scenario"] = ordered_json{{"file", t.scenario_file}, {"hash", t.scenario_hash}, {"content", t.scenario}};
+  ordered_json c;
+  c["model"] = t.config.model;
+  c["switches"] = t.config.switches;
+  c["strategy"] = t.config.strategy;
+  c["seed"] = t.config.seed;
+  if (t.config.preemptions)
+    c["preemptions"] = *t.config.preemptions;
+  else
+    c["preemptions"] = nullptr;
+  c["max_steps"] = t.config.max_steps;
+  c["depth"] = t.config.depth;
+  c["execution"] = t.config.execution;
+  j["config"] = c;
+  j["threads"] = t.record.threads;
+  j["schedule"] = t.record.schedule;
+  ordered_json events = ordered_json::array();
+  for (const auto& e : t.record.log) {
+    ordered_json ev;
+    ev["step"] = e.step;
+    ev["tid"] = e.tid;
+    ev["thread"] = e.thread;
+    ev["op"] = e.op;
+    ev["object"] = e.object;
+    ev["value"] = e.value;
+    ev["text"] = e.text;
+    ev["loc"] = e.loc;
+    ev["function"] = e.function;
+    events.push_back(std::move(ev));
+  }
+  j["events"] = std::move(events);
+  ordered_json v;
+  v["outcome"] = sim::outcome_name(t.record.outcome);
+  if (t.record.violation) {
+    const sim::Violation& viol = *t.record.violation;
+    v["kind"] = sim::violation_name(viol.kind);
+    v["message"] = viol.message;
+    v["object"] = viol.object;
+    v["step"] = viol.step;
+    ordered_json inv = ordered_json::array();
+    for (const auto& i : viol.involved) inv.push_back(involved_json(i));
+    v["involved"] = std::move(inv);
+  } else {
+    v["kind"] = "pass";
+  }
+  j["verdict"] = std::move(v);
+  return j;
+}
+
+std::string serialize(const Trace& t) { return to_json(t).dump(2) + "\n"; }
+
+Trace parse_trace(const json& j, const std::string& file) {
+  if (!j.is_object()) bad(file, "/", "expected a trace object");
+  const json& fmt = field(j, "format", file, "");
+  if (!fmt.is_number_integer()) bad(file, "/format", "expected an integer");
+  if (fmt.get<int64_t>() != kTraceFormat)
+    bad(file, "/format", "trace format " + std::to_string(fmt.get<int64_t>()) + " is not supported (this vcpucheck reads format " +
+                             std::to_string(kTraceFormat) + "); re-record the trace with `vcpucheck explore`");
+  Trace t;
+  t.tool = str(j, "tool", file, "");
+  const json& sc = field(j, "scenario", file, "");
+  t.scenario_file = str(sc, "file", file, "/scenario");
+  t.scenario_hash = str(sc, "hash", file, "/scenario");
+  t.scenario = field(sc, "content", file, "/scenario");
+  const json& c = field(j, "config", file, "");
+  t.config.model = str(c, "model", file, "/config");
+  const json& sw = field(c, "switches", file, "/config");
+  if (!sw.is_array()) bad(file, "/config/switches", "expected an array");
+  for (size_t i = 0; i < sw.size(); ++i) {
+    if (!sw[i].is_string()) bad(file, "/config/switches/" + std::to_string(i), "expected a string");
+    t.config.switches.push_back(sw[i].get<std::string>());
+  }
+  t.config.strategy = str(c, "strategy", file, "/config");
+  t.config.seed = num(c, "seed", file, "/config");
+  const json& pre = field(c, "preemptions", file, "/config");
+  if (!pre.is_null()) t.config.preemptions = static_cast<uint32_t>(num(c, "preemptions", file, "/config"));
+  t.config.max_steps = num(c, "max_steps", file, "/config");
+  t.config.depth = static_cast<uint32_t>(num(c, "depth", file, "/config"));
+  t.config.execution = num(c, "execution", file, "/config");
+  const json& th = field(j, "threads", file, "");
+  if (!th.is_array()) bad(file, "/threads", "expected an array");
+  for (size_t i = 0; i < th.size(); ++i) {
+    if (!th[i].is_string()) bad(file, "/threads/" + std::to_string(i), "expected a string");
+    t.record.threads.push_back(th[i].get<std::string>());
+  }
+  const json& sch = field(j, "schedule", file, "");
+  if (!sch.is_array()) bad(file, "/schedule", "expected an array");
+  for (size_t i = 0; i < sch.size(); ++i) {
+    const std::string p = "/schedule/" + std::to_string(i);
+    if (!sch[i].is_number_unsigned() || sch[i].get<uint64_t>() >= t.record.threads.size())
+      bad(file, p, "expected a thread id below " + std::to_string(t.record.threads.size()));
+    t.record.schedule.push_back(sch[i].get<uint32_t>());
+  }
+  const json& ev = field(j, "events", file, "");
+  if (!ev.is_array()) bad(file, "/events", "expected an array");
+  for (size_t i = 0; i < ev.size(); ++i) {
+    const std::string p = "/events/" + std::to_string(i);
+    checker::LogEntry l;
+    l.step = num(ev[i], "step", file, p);
+    l.tid = static_cast<uint32_t>(num(ev[i], "tid", file, p));
+    l.thread = str(ev[i], "thread", file, p);
+    l.op = str(ev[i], "op", file, p);
+    l.object = str(ev[i], "object", file, p);
+    l.value = num(ev[i], "value", file, p);
+    l.text = str(ev[i], "text", file, p);
+    l.loc = str(ev[i], "loc", file, p);
+    l.function = str(ev[i], "function", file, p);
+    t.record.log.push_back(std::move(l));
+  }
+  const json& v = field(j, "verdict", file, "");
+  std::string outcome = str(v, "outcome", file, "/verdict");
+  bool known = false;
+  for (auto o : {sim::Outcome::Complete, sim::Outcome::Deadlock, sim::Outcome::Violation, sim::Outcome::StepBound,
+                 sim::Outcome::Blocked})
+    if (outcome == sim::outcome_name(o)) {
+      t.record.outcome = o;
+      known = true;
+    }
+  if (!known) bad(file, "/verdict/outcome", "unknown outcome '" + outcome + "'");
+  std::string kind = str(v, "kind", file, "/verdict");
+  if (kind != "pass") {
+    sim::Violation viol;
+    if (!sim::violation_from_name(kind, viol.kind)) bad(file, "/verdict/kind", "unknown violation kind '" + kind + "'");
+    viol.message = str(v, "message", file, "/verdict");
+    viol.object = str(v, "object", file, "/verdict");
+    viol.step = snum(v, "step", file, "/verdict");
+    const json& inv = field(v, "involved", file, "/verdict");
+    if (!inv.is_array()) bad(file, "/verdict/involved", "expected an array");
+    for (size_t i = 0; i < inv.size(); ++i) {
+      const std::string p = "/verdict/involved/" + std::to_string(i);
+      viol.involved.push_back(sim::Involved{str(inv[i], "thread", file, p), str(inv[i], "what", file, p),
+                                            str(inv[i], "loc", file, p), snum(inv[i], "step", file, p)});
+    }
+    t.record.violation = std::move(viol);
+  }
+  return t;
+}
+
+Trace load_trace(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw TraceError(path + ": cannot open the file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json j;
+  try {
+    j = json::parse(ss.str());
+  } catch (const json::parse_error& e) {
+    std::string what = e.what();
+    auto p = what.find("parse error");
+    throw TraceError(path + ": malformed JSON: " + (p == std::string::npos ? what : what.substr(p)));
+  }
+  return parse_trace(j, path);
+}
+
+std::string format_log(const checker::ExecutionRecord& r, bool verbose) {
+  std::ostringstream o;
+  size_t width = 6;
+  for (const auto& t : r.threads) width = std::max(width, t.size());
+  for (const auto& e : r.log) {
+    std::string step = std::to_string(e.step);
+    o << std::string(step.size() < 5 ? 5 - step.size() : 0, ' ') << step << "  " << e.thread
+      << std::string(width - std::min(width, e.thread.size()), ' ') << "  " << e.text << "    " << e.loc;
+    if (verbose) o << " (" << e.function << ")";
+    o << "\n";
+  }
+  return o.str();
+}
+
+std::string format_verdict(const checker::ExecutionRecord& r) {
+  std::ostringstream o;
+  if (!r.violation) {
+    o << "no violation (" << sim::outcome_name(r.outcome) << ")\n";
+    return o.str();
+  }
+  const sim::Violation& v = *r.violation;
+  o << sim::violation_name(v.kind) << ": " << v.message << "\n";
+  for (const auto& i : v.involved) {
+    o << "  " << i.thread;
+    if (!i.what.empty()) o << ": " << i.what;
+    o << "\n      at " << i.loc;
+    if (i.step >= 0) o << "  [step " << i.step << "]";
+    o << "\n";
+  }
+  return o.str();
+}
+
+std::optional<std::string> compare(const checker::ExecutionRecord& want, const checker::ExecutionRecord& got) {
+  const size_t n = std::min(want.log.size(), got.log.size());
+  for (size_t i = 0; i < n; ++i) {
+    const auto& a = want.log[i];
+    const auto& b = got.log[i];
+    if (a.thread != b.thread || a.text != b.text || a.loc != b.loc || a.function != b.function)
+      return "step " + std::to_string(i) + ": the trace has `" + a.thread + ": " + a.text + " at " + a.loc +
+             "`, the model now does `" + b.thread + ": " + b.text + " at " + b.loc + "`";
+  }
+  if (want.log.size() != got.log.size())
+    return "step " + std::to_string(n) + ": the trace has " + std::to_string(want.log.size()) +
+           " steps, the model now stops after " + std::to_string(got.log.size());
+  auto verdict = [](const checker::ExecutionRecord& r) {
+    return r.violation ? std::string(sim::violation_name(r.violation->kind)) + ": " + r.violation->message
+                       : std::string("no violation (") + sim::outcome_name(r.outcome) + ")";
+  };
+  if (verdict(want) != verdict(got))
+    return "verdict: the trace ends with `" + verdict(want) + "`, the model now ends with `" + verdict(got) + "`";
+  return std::nullopt;
+}
+
+}  // namespace vcpucheck::traces
