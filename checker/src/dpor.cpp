@@ -59,15 +59,19 @@ void Dpor::drop_first_child(int32_t parent) {
 void Dpor::begin(sim::Execution&) {
   steps_.clear();
   races_.clear();
-  for (auto& c : thread_clock_) c.fill(0);
-  thread_events_.fill(0);
+  width_ = 0;  // a thread's clock is cleared when it is spawned
   for (auto& v : obj_steps_) v.clear();
   for (auto& v : block_steps_) v.clear();
 }
 
 void Dpor::on_spawn(const sim::Execution&, ThreadId parent, ThreadId child) {
+  width_ = std::max(width_, child.v + 1);
+  thread_events_[child.v] = 0;
   // A spawned thread starts with everything its parent had done.
-  if (parent.valid()) thread_clock_[child.v] = thread_clock_[parent.v];
+  if (parent.valid())
+    thread_clock_[child.v] = thread_clock_[parent.v];
+  else
+    thread_clock_[child.v].fill(0);
 }
 
 ThreadId Dpor::pick(const sim::Execution& x, const std::vector<ThreadId>& enabled) {
@@ -143,10 +147,10 @@ void Dpor::on_event(sim::Execution& x, const Event& e) {
   Clock covered = thread_clock_[t];
   if (e.kind == OpKind::Join) {
     const Clock& other = thread_clock_[e.value];
-    for (uint32_t k = 0; k < sim::kMaxThreads; ++k) covered[k] = std::max(covered[k], other[k]);
+    for (uint32_t k = 0; k < width_; ++k) covered[k] = std::max(covered[k], other[k]);
   }
   auto join_into = [&](const Clock& c) {
-    for (uint32_t k = 0; k < sim::kMaxThreads; ++k) covered[k] = std::max(covered[k], c[k]);
+    for (uint32_t k = 0; k < width_; ++k) covered[k] = std::max(covered[k], c[k]);
   };
   auto consider = [&](uint32_t i) {
     const Step& s = steps_[i];

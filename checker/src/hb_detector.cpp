@@ -16,15 +16,13 @@ bool is_release(Order o) { return o == Order::Release || o == Order::AcqRel || o
 }  // namespace
 
 void HbDetector::reset() {
-  for (auto& c : clocks_) c.fill(0);
-  for (auto& c : rel_fence_) c.fill(0);
-  for (auto& c : acq_pending_) c.fill(0);
+  width_ = 0;  // a thread's clocks are cleared when it is spawned
   cells_.clear();
   block_objects_.clear();
 }
 
 void HbDetector::join(Clock& into, const Clock& from) const {
-  for (uint32_t k = 0; k < sim::kMaxThreads; ++k) into[k] = std::max(into[k], from[k]);
+  for (uint32_t k = 0; k < width_; ++k) into[k] = std::max(into[k], from[k]);
 }
 
 void HbDetector::on_object(const sim::Execution& x, sim::ObjectId o, ThreadId creator) {
@@ -55,6 +53,10 @@ void HbDetector::on_setup(const sim::Execution& x, const Event& e) {
 }
 
 void HbDetector::on_spawn(const sim::Execution&, ThreadId parent, ThreadId child) {
+  width_ = std::max(width_, child.v + 1);
+  clocks_[child.v].fill(0);
+  rel_fence_[child.v].fill(0);
+  acq_pending_[child.v].fill(0);
   if (parent.valid()) {
     clocks_[child.v] = clocks_[parent.v];
     ++clocks_[parent.v][parent.v];
@@ -84,9 +86,10 @@ void HbDetector::check_access(sim::Execution& x, const Event& e, uint32_t step, 
          std::string(is_write ? "a write" : "a read") + " not ordered after a concurrent write by " +
              x.thread(c.wtid).name);
   if (is_write) {
-    for (uint32_t r = 0; r < sim::kMaxThreads; ++r) {
+    for (uint32_t m = c.readers; m; m &= m - 1) {
+      const uint32_t r = static_cast<uint32_t>(__builtin_ctz(m));
       const Access& a = c.reads[r];
-      if (a.epoch && !(atomic && a.atomic) && !ordered(t, ThreadId(r), a.epoch))
+      if (!(atomic && a.atomic) && !ordered(t, ThreadId(r), a.epoch))
         race(x, e, step, a.step, "a write not ordered after a concurrent read by " + x.thread(ThreadId(r)).name);
     }
   }
@@ -147,9 +150,10 @@ void HbDetector::memory(sim::Execution& x, const Event& e, uint32_t step) {
     }
     c.wtid = t;
     c.write = Access{me[t.v], step, atomic};
-    for (auto& r : c.reads) r = Access{};
+    c.readers = 0;
   } else {
     c.reads[t.v] = Access{me[t.v], step, atomic};
+    c.readers |= 1u << t.v;
   }
 }
 
@@ -161,9 +165,10 @@ void HbDetector::free_block(sim::Execution& x, const Event& e, uint32_t step) {
     as_write.obj = sim::ObjectId(o);
     if (c.write.epoch && c.wtid != e.tid && c.wtid.valid() && !ordered(e.tid, c.wtid, c.write.epoch))
       race(x, as_write, step, c.write.step, "freed while a write by " + x.thread(c.wtid).name + " is not ordered before the free", sim::ViolationKind::UseAfterFree);
-    for (uint32_t r = 0; r < sim::kMaxThreads; ++r) {
+    for (uint32_t m = c.readers; m; m &= m - 1) {
+      const uint32_t r = static_cast<uint32_t>(__builtin_ctz(m));
       const Access& a = c.reads[r];
-      if (a.epoch && !ordered(e.tid, ThreadId(r), a.epoch))
+      if (!ordered(e.tid, ThreadId(r), a.epoch))
         race(x, as_write, step, a.step, "freed while a read by " + x.thread(ThreadId(r)).name + " is not ordered before the free", sim::ViolationKind::UseAfterFree);
     }
   }

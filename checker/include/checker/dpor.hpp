@@ -84,6 +84,7 @@ class Dpor final : public Strategy {
   // the current execution
   std::vector<Step> steps_;
   std::vector<std::pair<uint32_t, uint32_t>> races_;  // (earlier step, later step)
+  uint32_t width_ = 0;  // threads so far: clock entries at and beyond it are zero
   std::array<Clock, sim::kMaxThreads> thread_clock_{};
   std::array<uint32_t, sim::kMaxThreads> thread_events_{};
   std::vector<std::vector<uint32_t>> obj_steps_;    // per object: steps touching it

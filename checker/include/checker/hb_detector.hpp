@@ -37,7 +37,8 @@ class HbDetector final : public sim::Observer {
     Clock sync{};                  // what an acquire of this object learns
     sim::ThreadId wtid;            // last write
     Access write;
-    std::array<Access, sim::kMaxThreads> reads{};  // last read per thread since the last write
+    uint32_t readers = 0;                          // threads with a read since the last write
+    std::array<Access, sim::kMaxThreads> reads;    // last read per thread (valid where readers has the bit)
     bool initialized = false;
     sim::ThreadId init_tid;        // initializing write (invalid tid: setup, before every thread)
     uint32_t init_epoch = 0;
@@ -54,6 +55,7 @@ class HbDetector final : public sim::Observer {
                          const std::string& why, sim::ViolationKind kind = sim::ViolationKind::DataRace);
   void free_block(sim::Execution& x, const sim::Event& e, uint32_t step);
 
+  uint32_t width_ = 0;  // threads so far: clock entries at and beyond it are zero
   std::array<Clock, sim::kMaxThreads> clocks_{};
   std::array<Clock, sim::kMaxThreads> rel_fence_{};    // clock at the last release fence
   std::array<Clock, sim::kMaxThreads> acq_pending_{};  // learned by relaxed loads, for a later acquire fence
