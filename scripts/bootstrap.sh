@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake g++ make binutils python3
+  cmake g++ make binutils python3 python3-jsonschema
   libboost-context-dev libboost-graph-dev
   nlohmann-json3-dev doctest-dev libunicorn-dev
 )
