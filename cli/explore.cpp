@@ -79,8 +79,8 @@ std::string summary_line(const models::Scenario& s, const Outcome& o) {
     how = "sampled (" + o.strategy + ")";
   double rate = o.seconds > 0 ? static_cast<double>(r.executions) / o.seconds : 0;
   double srate = o.seconds > 0 ? static_cast<double>(r.steps) / o.seconds : 0;
-  std::snprintf(buf, sizeof buf, "%s: %s in %llu executions (%s; %llu steps%s) in %.2f s, %.0f executions/s, %.0f steps/s",
-                s.file.c_str(), verdict.c_str(), (unsigned long long)r.executions, how.c_str(),
+  std::snprintf(buf, sizeof buf, "%s: %s in %llu execution%s (%s; %llu steps%s) in %.2f s, %.0f executions/s, %.0f steps/s",
+                s.file.c_str(), verdict.c_str(), (unsigned long long)r.executions, r.executions == 1 ? "" : "s", how.c_str(),
                 (unsigned long long)r.steps,
                 r.step_bounded ? (", " + std::to_string(r.step_bounded) + " hit --max-steps").c_str() : "", o.seconds,
                 rate, srate);

@@ -108,7 +108,7 @@ int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
                               ? std::string(sim::violation_name(r.counterexample->violation->kind)) + " on " +
                                     r.counterexample->violation->object
                               : "pass";
-      c.detail = c.ok ? found + " (" + std::to_string(r.executions) + " executions)" : why;
+      c.detail = c.ok ? found + " (" + std::to_string(r.executions) + (r.executions == 1 ? " execution)" : " executions)") : why;
       if (r.counterexample && p.get("traces-dir")) {
         fs::path rel = fs::path(f).lexically_relative(fs::path(p.positional[0]));
         if (rel.empty() || rel.string().rfind("..", 0) == 0) rel = fs::path(f).filename();

@@ -30,3 +30,29 @@ inline checker::ExploreResult dpor(const models::Scenario& s, uint32_t preemptio
 }
 
 }  // namespace vcpucheck::test
+
+namespace vcpucheck::test {
+
+// Explores a world built directly (no model): `setup` creates shared state and spawns threads.
+inline checker::ExploreResult dpor_world(const checker::Setup& setup, uint32_t preemptions = UINT32_MAX,
+                                         uint64_t max_steps = 1000) {
+  checker::Dpor d(checker::Dpor::Options{preemptions});
+  checker::ExploreOptions o;
+  o.bounds.max_steps = max_steps;
+  return checker::explore(d, setup, o);
+}
+
+inline std::optional<sim::ViolationKind> found(const checker::ExploreResult& r) {
+  if (r.counterexample && r.counterexample->violation) return r.counterexample->violation->kind;
+  return std::nullopt;
+}
+
+// Keeps `state` alive for the execution and returns a reference to it.
+template <class T, class... A>
+T& make_state(sim::Execution& x, A&&... a) {
+  auto p = std::make_shared<T>(x, std::forward<A>(a)...);
+  x.model = p;
+  return *p;
+}
+
+}  // namespace vcpucheck::test

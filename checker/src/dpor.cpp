@@ -88,22 +88,31 @@ ThreadId Dpor::pick(const sim::Execution& x, const std::vector<ThreadId>& enable
   ThreadId prev = i > 0 ? steps_[i - 1].ev.tid : ThreadId();
   auto preempts = [&](ThreadId t) { return prev.valid() && t != prev && is_enabled(prev); };
   // Follow the wakeup tree.
+  bool dropped = false;
   while (nodes_[f.root].first_child >= 0) {
     int32_t c = nodes_[f.root].first_child;
     ThreadId t = nodes_[c].tid;
     if (!is_enabled(t)) {
       ++stats_.infeasible;
       drop_first_child(f.root);
+      dropped = true;
       continue;
     }
     if (preempts(t) && f.preemptions >= opt_.preemption_bound) {
       ++stats_.pruned;
+      plan_without_preemption(i, t);
       drop_first_child(f.root);
+      dropped = true;
       continue;
     }
     f.chosen = c;
     f.chose_preempt = preempts(t);
     return t;
+  }
+  // What was planned here cannot run: stop rather than wander into an unplanned execution.
+  if (dropped) {
+    ++stats_.aborted;
+    return ThreadId();
   }
   // Nothing planned: any enabled thread that is not asleep, preferring the one that just ran.
   auto asleep = [&](ThreadId t) {
@@ -123,6 +132,7 @@ ThreadId Dpor::pick(const sim::Execution& x, const std::vector<ThreadId>& enable
     ++stats_.blocked;
     return choice;
   }
+
   int32_t c = new_node(choice);
   add_child(f.root, c);
   f.chosen = c;
@@ -138,6 +148,20 @@ uint32_t Dpor::matching_acquire(uint32_t release) const {
     if (list[k] < release && a.tid == r.tid && a.kind == OpKind::Acquire) return list[k];
   }
   return release;  // unreachable: a release always follows its acquire
+}
+
+void Dpor::plan_without_preemption(size_t i, ThreadId t) {
+  // Conservative branches (bounded POR): let t run instead at every earlier point where a thread's
+  // run began, which costs no preemption there. Sleep sets keep the extra branches from repeating
+  // what was explored.
+  for (size_t k = i; k-- > 0;) {
+    if (k > 0 && steps_[k - 1].ev.tid == steps_[k].ev.tid) continue;
+    Frame& f = frames_[k];
+    bool known = false;
+    for (int32_t c = nodes_[f.root].first_child; c >= 0 && !known; c = nodes_[c].next_sibling) known = nodes_[c].tid == t;
+    for (const SleepEntry& s : f.sleep) known = known || s.tid == t;
+    if (!known) add_child(f.root, new_node(t));
+  }
 }
 
 void Dpor::on_event(sim::Execution& x, const Event& e) {
@@ -157,10 +181,12 @@ void Dpor::on_event(sim::Execution& x, const Event& e) {
     if (s.ev.tid == e.tid || !dependent(x, s.ev, e)) return;
     if (covered[s.ev.tid.v] >= s.tidx) return;  // already ordered through another event
     if (s.ev.kind == OpKind::Release && e.kind == OpKind::Acquire) {
-      // An acquire cannot move before the release that let it run: the race to reverse is with
-      // the acquire that release ends, unless something else already orders the two.
+      // A blocking acquire cannot move before the release that let it run: the race to reverse
+      // is with the acquire that release ends, unless something else already orders the two.
+      // A trylock can move before the release too (it then fails), so it races with both.
       uint32_t a = matching_acquire(i);
       if (covered[steps_[a].ev.tid.v] < steps_[a].tidx) races_.emplace_back(a, j);
+      if (e.flags & sim::kFlagTry) races_.emplace_back(i, j);
       join_into(s.clock);
       return;
     }

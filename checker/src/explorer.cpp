@@ -64,7 +64,7 @@ ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& opt
     const size_t edges = lock_order.edge_count();
     sim::Outcome o = run_checked(x, s, hb, &lock_order, setup);
     if (lock_order.edge_count() != edges) last_growth = record_execution(x, o);
-    ++r.executions;
+    if (o != sim::Outcome::Blocked) ++r.executions;  // blocked ones are counted apart
     r.steps += x.steps();
     r.max_steps_seen = std::max<uint64_t>(r.max_steps_seen, x.steps());
     switch (o) {

@@ -37,10 +37,7 @@ Execution& current_execution() {
   return *tls_execution;
 }
 
-Execution::Execution(FiberPool& pool, Bounds bounds) : pool_(pool), bounds_(bounds) {
-  threads_.reserve(16);
-  events_.reserve(256);
-}
+Execution::Execution(FiberPool& pool, Bounds bounds) : pool_(pool), bounds_(bounds) { events_.reserve(256); }
 
 Execution::~Execution() {
   // Unwind unfinished fibers while the objects they reference still exist.

@@ -11,7 +11,9 @@
 // and replays the path up to the state where it branches.
 //
 // With a preemption bound the search is cut: a planned branch that needs more preemptions than
-// allowed is dropped and the search reports itself bounded.
+// allowed is dropped (its execution stops there, uncounted), the preempting thread is planned
+// instead where the preempted thread's run began (as in bounded POR), and the search reports
+// itself bounded.
 #pragma once
 #include <array>
 #include <vector>
@@ -71,6 +73,7 @@ class Dpor final : public Strategy {
     return steps_[j].clock[a.ev.tid.v] >= a.tidx;
   }
   uint32_t matching_acquire(uint32_t release) const;
+  void plan_without_preemption(size_t i, sim::ThreadId t);
   void analyse_race(const sim::Execution& x, uint32_t i, uint32_t j);
   bool weak_initial(const sim::Execution& x, sim::ThreadId q, const sim::Event* qev, const std::vector<VEv>& v,
                     size_t* pos) const;

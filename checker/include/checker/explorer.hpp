@@ -44,11 +44,11 @@ struct ExploreOptions {
 };
 
 struct ExploreResult {
-  uint64_t executions = 0;
+  uint64_t executions = 0;  // executions that ran to an end (not counting blocked ones)
   uint64_t complete = 0;
   uint64_t deadlocks = 0;
   uint64_t step_bounded = 0;
-  uint64_t blocked = 0;
+  uint64_t blocked = 0;     // stopped by sleep sets or by a planned branch that could not run
   uint64_t steps = 0;
   uint64_t max_steps_seen = 0;
   bool exhausted = false;  // the strategy explored everything within its bounds

@@ -16,6 +16,7 @@ struct StrategyStats {
   uint64_t blocked = 0;      // executions cut short by sleep sets (zero for optimal DPOR)
   uint64_t infeasible = 0;   // planned branches that turned out not to be enabled
   uint64_t pruned = 0;       // branches dropped by the preemption bound
+  uint64_t aborted = 0;      // executions stopped because their planned branch could not run
 };
 
 class Strategy : public sim::Scheduler, public sim::Observer {

@@ -10,6 +10,7 @@
 // order, and no host address, clock or unordered container decides anything.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -177,12 +178,13 @@ class Execution {
 
   FiberPool& pool_;
   Bounds bounds_;
-  std::vector<ThreadInfo> threads_;
+  // Deques: a thread spawned by a running thread must not move the running one (or its body).
+  std::deque<ThreadInfo> threads_;
   std::vector<ObjectInfo> objects_;
   std::vector<Event> events_;
   std::vector<uint32_t> schedule_;
   std::vector<Observer*> observers_;
-  std::vector<std::function<void()>> bodies_;
+  std::deque<std::function<void()>> bodies_;
   std::vector<std::function<void()>> end_hooks_;
   std::vector<ThreadId> enabled_;
   std::vector<std::shared_ptr<Blocker>> thread_blockers_keepalive_;
