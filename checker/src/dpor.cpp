@@ -67,11 +67,14 @@ void Dpor::begin(sim::Execution&) {
 void Dpor::on_spawn(const sim::Execution&, ThreadId parent, ThreadId child) {
   width_ = std::max(width_, child.v + 1);
   thread_events_[child.v] = 0;
+  thread_last_[child.v] = -1;
   // A spawned thread starts with everything its parent had done.
-  if (parent.valid())
-    thread_clock_[child.v] = thread_clock_[parent.v];
-  else
-    thread_clock_[child.v].fill(0);
+  Clock& c = spawn_clock_[child.v];
+  c.fill(0);
+  if (parent.valid()) {
+    const int32_t last = thread_last_[parent.v];
+    c = last >= 0 ? steps_[static_cast<size_t>(last)].clock : spawn_clock_[parent.v];
+  }
 }
 
 ThreadId Dpor::pick(const sim::Execution& x, const std::vector<ThreadId>& enabled) {
@@ -168,14 +171,19 @@ void Dpor::on_event(sim::Execution& x, const Event& e) {
   const uint32_t j = static_cast<uint32_t>(steps_.size());
   const uint32_t t = e.tid.v;
   // Happens-before over dependence: this thread's history, joined threads, and the direct races.
-  Clock covered = thread_clock_[t];
-  if (e.kind == OpKind::Join) {
-    const Clock& other = thread_clock_[e.value];
-    for (uint32_t k = 0; k < width_; ++k) covered[k] = std::max(covered[k], other[k]);
-  }
+  // The new step's clock is built in place (`covered`), starting from the thread's last clock.
+  steps_.emplace_back();
+  Step& me = steps_.back();
+  me.ev = e;
+  Clock& covered = me.clock;
+  covered = thread_last_[t] >= 0 ? steps_[static_cast<size_t>(thread_last_[t])].clock : spawn_clock_[t];
   auto join_into = [&](const Clock& c) {
     for (uint32_t k = 0; k < width_; ++k) covered[k] = std::max(covered[k], c[k]);
   };
+  if (e.kind == OpKind::Join) {
+    const int32_t last = thread_last_[e.value];
+    join_into(last >= 0 ? steps_[static_cast<size_t>(last)].clock : spawn_clock_[e.value]);
+  }
   auto consider = [&](uint32_t i) {
     const Step& s = steps_[i];
     if (s.ev.tid == e.tid || !dependent(x, s.ev, e)) return;
@@ -215,8 +223,8 @@ void Dpor::on_event(sim::Execution& x, const Event& e) {
   }
   if (e.obj.valid()) obj_steps_[e.obj.v].push_back(j);
   covered[t] = ++thread_events_[t];
-  thread_clock_[t] = covered;
-  steps_.push_back(Step{e, covered[t], covered});
+  me.tidx = covered[t];
+  thread_last_[t] = static_cast<int32_t>(j);
 
   // The search tree.
   Frame& f = frames_[j];

@@ -88,7 +88,8 @@ class Dpor final : public Strategy {
   std::vector<Step> steps_;
   std::vector<std::pair<uint32_t, uint32_t>> races_;  // (earlier step, later step)
   uint32_t width_ = 0;  // threads so far: clock entries at and beyond it are zero
-  std::array<Clock, sim::kMaxThreads> thread_clock_{};
+  std::array<int32_t, sim::kMaxThreads> thread_last_{};  // each thread's last step, -1 before its first
+  std::array<Clock, sim::kMaxThreads> spawn_clock_{};   // what each thread starts with
   std::array<uint32_t, sim::kMaxThreads> thread_events_{};
   std::vector<std::vector<uint32_t>> obj_steps_;    // per object: steps touching it
   std::vector<std::vector<uint32_t>> block_steps_;  // per heap block: steps touching its fields
