@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/bootstrap.sh
 ./scripts/build.sh
-exec ./build/cli/vcpucheck run scenarios/ "$@"
+exec ./build/cli/vcpucheck run scenarios/ --jobs "$(nproc 2>/dev/null || echo 2)" "$@"

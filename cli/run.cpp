@@ -1,5 +1,7 @@
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <iostream>
 
@@ -84,22 +86,27 @@ std::string judge(const models::Scenario& s, const Outcome& o) {
 }  // namespace
 
 int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
-  Parsed p = parse_options("run", args, {"junit", "traces-dir", "strategy", "seed", "executions", "preemptions",
-                                         "max-steps", "depth"},
+  Parsed p = parse_options("run", args, {"junit", "traces-dir", "jobs", "strategy", "seed", "executions",
+                                         "preemptions", "max-steps", "depth"},
                            {});
   if (p.positional.empty()) throw UsageError("run needs scenario files or directories");
   Overrides ov = overrides_from(p);
   std::vector<std::string> files = collect(p.positional);
-  std::vector<CaseResult> results;
-  size_t failed = 0, bad = 0;
-  for (const auto& f : files) {
+  uint64_t jobs = p.number("jobs").value_or(1);
+  if (jobs == 0) throw UsageError("--jobs must be at least 1");
+  const std::optional<std::string> traces_dir = p.get("traces-dir");
+  const std::string first_input = p.positional[0];
+
+  // Each scenario is an independent search: one world and one strategy per worker, no shared
+  // mutable state. Results are printed in file order whatever the number of workers.
+  auto one = [&](const std::string& f) {
     CaseResult c;
     c.file = f;
     try {
       models::Scenario s = models::load_scenario(f, reg);
       c.name = s.name.empty() ? fs::path(f).stem().string() : s.name;
       models::StrategySpec spec = effective_strategy(s, ov);
-      Outcome o = explore_scenario(s, spec, true);
+      Outcome o = explore_scenario(s, spec, jobs == 1);
       c.seconds = o.seconds;
       std::string why = judge(s, o);
       c.ok = why.empty();
@@ -109,24 +116,38 @@ int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
                                     r.counterexample->violation->object
                               : "pass";
       c.detail = c.ok ? found + " (" + std::to_string(r.executions) + (r.executions == 1 ? " execution)" : " executions)") : why;
-      if (r.counterexample && p.get("traces-dir")) {
-        fs::path rel = fs::path(f).lexically_relative(fs::path(p.positional[0]));
+      if (r.counterexample && traces_dir) {
+        fs::path rel = fs::path(f).lexically_relative(fs::path(first_input));
         if (rel.empty() || rel.string().rfind("..", 0) == 0) rel = fs::path(f).filename();
         rel.replace_extension(".trace.json");
-        write_trace(s, spec, o, (fs::path(*p.get("traces-dir")) / rel).string());
+        write_trace(s, spec, o, (fs::path(*traces_dir) / rel).string());
       }
     } catch (const models::InputError& e) {
       c.bad_input = true;
       c.detail = e.what();
-      ++bad;
-    } catch (const UsageError& e) {
+    } catch (const std::exception& e) {  // UsageError, or a model that broke the engine's rules
       c.bad_input = true;
       c.detail = e.what();
-      ++bad;
     }
+    return c;
+  };
+  std::vector<CaseResult> results(files.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < files.size();) results[i] = one(files[i]);
+  };
+  if (jobs == 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    for (uint64_t k = 0; k < std::min<uint64_t>(jobs, files.size()); ++k) pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
+  }
+  size_t failed = 0, bad = 0;
+  for (const auto& c : results) {
     if (!c.ok) ++failed;
+    if (c.bad_input) ++bad;
     std::cout << (c.ok ? "ok    " : c.bad_input ? "BAD   " : "FAIL  ") << c.file << "  " << c.detail << "\n";
-    results.push_back(std::move(c));
   }
   if (auto junit = p.get("junit")) {
     std::ofstream out(*junit);

@@ -194,6 +194,12 @@ class Commands(Scratch):
             xml = f.read()
         self.assertIn('tests="2" failures="1"', xml)
 
+    def test_run_in_parallel_prints_the_same(self):
+        one = run("run", "scenarios/")
+        two = run("run", "scenarios/", "--jobs", "2")
+        self.assertEqual(one[0], 0)
+        self.assertEqual(one[:2], two[:2])
+
     def test_exact_count_mismatch_fails(self):
         s = self.write("count.json", {
             "model": "litmus",
