@@ -11,7 +11,9 @@ using sim::ThreadId;
 using sim::ViolationKind;
 
 namespace {
-bool is_acquire(Order o) { return o == Order::Acquire || o == Order::AcqRel || o == Order::SeqCst; }
+bool is_acquire(Order o) {
+  return o == Order::Consume || o == Order::Acquire || o == Order::AcqRel || o == Order::SeqCst;
+}
 bool is_release(Order o) { return o == Order::Release || o == Order::AcqRel || o == Order::SeqCst; }
 }  // namespace
 

@@ -231,14 +231,16 @@ void Execution::fail(ViolationKind k, std::string message, const Loc& loc, std::
 std::string Execution::describe_op(const Event& e) const {
   std::string s = op_name(e.kind);
   if (e.obj.valid()) s += " " + objects_[e.obj.v].name;
+  const bool is_signed = e.obj.valid() && objects_[e.obj.v].is_signed;
+  const std::string value = is_signed ? std::to_string(static_cast<int64_t>(e.value)) : std::to_string(e.value);
   switch (e.kind) {
     case OpKind::Read:
     case OpKind::CasFail:
-      s += " -> " + std::to_string(e.value);
+      s += " -> " + value;
       break;
     case OpKind::Write:
     case OpKind::Rmw:
-      s += " = " + std::to_string(e.value);
+      s += " = " + value;
       break;
     default:
       break;

@@ -66,6 +66,7 @@ const char* order_name(Order o) {
   switch (o) {
     case Order::Plain: return "plain";
     case Order::Relaxed: return "relaxed";
+    case Order::Consume: return "consume";
     case Order::Acquire: return "acquire";
     case Order::Release: return "release";
     case Order::AcqRel: return "acq_rel";
@@ -79,8 +80,10 @@ constexpr const char* kViolationNames[] = {
     "data-race",   "use-before-init", "null-deref", "use-after-free",       "double-free",
     "out-of-bounds", "leak",          "deadlock",   "lock-order-inversion", "assertion",
     "invariant",   "blocking-in-critical-section", "illegal-transition", "lock-misuse",
-    "liveness",    "model-error",
+    "locking-rule", "liveness",    "model-error",
 };
+static_assert(sizeof(kViolationNames) / sizeof(kViolationNames[0]) == static_cast<size_t>(ViolationKind::ModelError) + 1,
+              "every ViolationKind needs its name, in order");
 }  // namespace
 
 const char* violation_name(ViolationKind k) { return kViolationNames[static_cast<int>(k)]; }

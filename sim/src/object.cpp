@@ -44,9 +44,11 @@ void SharedObject::check_alive(const Loc& loc) const {
             "use after free: " + name() + " belongs to " + b.name + ", freed at " + b.freed_at, loc, name());
 }
 
-Cell::Cell(Execution& x, const std::string& leaf, bool init_on_create, uint64_t initial, bool is_ptr)
+Cell::Cell(Execution& x, const std::string& leaf, bool init_on_create, uint64_t initial, bool is_ptr,
+           bool is_signed)
     : SharedObject(x, leaf, ObjectClass::Memory, nullptr, init_on_create, initial), ptr_(is_ptr) {
   x.object(id_).is_ptr = is_ptr;
+  x.object(id_).is_signed = is_signed;
   x.object(id_).current = initial;
 }
 

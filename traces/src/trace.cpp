@@ -213,9 +213,12 @@ std::string format_log(const checker::ExecutionRecord& r, bool verbose) {
   for (const auto& t : r.threads) width = std::max(width, t.size());
   for (const auto& e : r.log) {
     std::string step = std::to_string(e.step);
+    std::string text = e.text;
+    if (text.size() < 40) text += std::string(40 - text.size(), ' ');
     o << std::string(step.size() < 5 ? 5 - step.size() : 0, ' ') << step << "  " << e.thread
-      << std::string(width - std::min(width, e.thread.size()), ' ') << "  " << e.text << "    " << e.loc;
-    if (verbose) o << " (" << e.function << ")";
+      << std::string(width - std::min(width, e.thread.size()), ' ') << "  " << text << "  " << e.function << "  "
+      << e.loc;
+    if (verbose) o << "  [" << e.op << (e.object.empty() ? "" : " " + e.object) << " value=" << e.value << "]";
     o << "\n";
   }
   return o.str();

@@ -41,7 +41,9 @@ enum class OpKind : uint8_t {
 
 const char* op_name(OpKind k);
 
-enum class Order : uint8_t { Plain, Relaxed, Acquire, Release, AcqRel, SeqCst };
+// Consume: a dependency-ordered load (atomic_load_ptr or READ_ONCE of a pointer that is then
+// dereferenced). The detectors treat it as acquire, as compilers do.
+enum class Order : uint8_t { Plain, Relaxed, Consume, Acquire, Release, AcqRel, SeqCst };
 const char* order_name(Order o);
 
 enum class LockMode : uint8_t { Exclusive, Shared };

@@ -44,6 +44,7 @@ struct ObjectInfo {
   Blocker* blocker = nullptr;
   bool init_on_create = true;  // false: the first write initializes it (see Field)
   bool is_ptr = false;         // holds a Ptr<T>: counted as a reference by the leak check
+  bool is_signed = false;      // values print as signed integers
   uint64_t initial = 0;
   uint64_t current = 0;        // pointer cells: the block they point to, encoded (leak check)
 };

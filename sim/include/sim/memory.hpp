@@ -30,7 +30,7 @@ class Cell : public SharedObject {
   bool ptr_;
 
  public:
-  Cell(Execution& x, const std::string& leaf, bool init_on_create, uint64_t initial, bool is_ptr);
+  Cell(Execution& x, const std::string& leaf, bool init_on_create, uint64_t initial, bool is_ptr, bool is_signed);
 
  protected:
   // Outside a thread (while a model builds its initial state) an access is not a visible
@@ -64,8 +64,8 @@ template <class T>
 class Field : public Cell {
  public:
   Field(Execution& x, const std::string& leaf, T init = T{})
-      : Cell(x, leaf, true, Codec<T>::encode(init), is_ptr()), v_(init) {}
-  Field(Execution& x, const std::string& leaf, Uninit) : Cell(x, leaf, false, 0, is_ptr()), v_{} {}
+      : Cell(x, leaf, true, Codec<T>::encode(init), is_ptr(), is_signed()), v_(init) {}
+  Field(Execution& x, const std::string& leaf, Uninit) : Cell(x, leaf, false, 0, is_ptr(), is_signed()), v_{} {}
 
   T get(const Loc& loc = Loc::current()) {
     begin(OpKind::Read, loc);
@@ -85,6 +85,12 @@ class Field : public Cell {
 
  private:
   static constexpr bool is_ptr() { return !std::is_integral_v<T> && !std::is_enum_v<T>; }
+  static constexpr bool is_signed() {
+    if constexpr (std::is_enum_v<T>)
+      return std::is_signed_v<std::underlying_type_t<T>>;
+    else
+      return std::is_signed_v<T>;
+  }
   T v_;
 };
 
@@ -92,8 +98,8 @@ template <class T>
 class Atomic : public Cell {
  public:
   Atomic(Execution& x, const std::string& leaf, T init = T{})
-      : Cell(x, leaf, true, Codec<T>::encode(init), is_ptr()), v_(init) {}
-  Atomic(Execution& x, const std::string& leaf, Uninit) : Cell(x, leaf, false, 0, is_ptr()), v_{} {}
+      : Cell(x, leaf, true, Codec<T>::encode(init), is_ptr(), is_signed()), v_(init) {}
+  Atomic(Execution& x, const std::string& leaf, Uninit) : Cell(x, leaf, false, 0, is_ptr(), is_signed()), v_{} {}
 
   T load(Order o = Order::SeqCst, const Loc& loc = Loc::current()) {
     begin(OpKind::Read, loc);
@@ -147,6 +153,12 @@ class Atomic : public Cell {
 
  private:
   static constexpr bool is_ptr() { return !std::is_integral_v<T> && !std::is_enum_v<T>; }
+  static constexpr bool is_signed() {
+    if constexpr (std::is_enum_v<T>)
+      return std::is_signed_v<std::underlying_type_t<T>>;
+    else
+      return std::is_signed_v<T>;
+  }
   T v_;
 };
 

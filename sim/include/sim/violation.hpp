@@ -23,6 +23,7 @@ enum class ViolationKind : uint8_t {
   BlockingInCritical, // a blocking operation inside a critical section or under a spin mutex
   IllegalTransition,  // an edge missing from a state machine's table
   LockMisuse,         // unlock of a lock not held, recursion on a non-recursive lock
+  LockingRule,        // a field accessed without what its annotation requires (bhyve's [v])
   Liveness,           // an expected event never happened although every thread is done or blocked
   ModelError,         // the model itself threw or misused the API
 };
