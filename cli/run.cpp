@@ -111,10 +111,11 @@ int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
       std::string why = judge(s, o);
       c.ok = why.empty();
       const auto& r = o.result;
-      std::string found = r.counterexample && r.counterexample->violation
-                              ? std::string(sim::violation_name(r.counterexample->violation->kind)) + " on " +
-                                    r.counterexample->violation->object
-                              : "pass";
+      std::string found = "pass";
+      if (r.counterexample && r.counterexample->violation) {
+        const sim::Violation& v = *r.counterexample->violation;
+        found = std::string(sim::violation_name(v.kind)) + (v.object.empty() ? "" : " on " + v.object);
+      }
       c.detail = c.ok ? found + " (" + std::to_string(r.executions) + (r.executions == 1 ? " execution)" : " executions)") : why;
       if (r.counterexample && traces_dir) {
         fs::path rel = fs::path(f).lexically_relative(fs::path(first_input));

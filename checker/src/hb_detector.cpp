@@ -71,9 +71,8 @@ void HbDetector::race(sim::Execution& x, const Event& now, uint32_t step, int64_
   sim::Violation v;
   v.kind = kind;
   v.object = x.object(now.obj).name;
-  v.message = kind == ViolationKind::DataRace
-                  ? "data race on " + v.object + ": " + why
-                  : "use after free of " + v.object + " in another schedule: " + why;
+  v.message = kind == ViolationKind::DataRace ? "on " + v.object + ": " + why
+                                              : v.object + " in another schedule: " + why;
   if (other_step >= 0) v.involved.push_back(x.describe(x.events()[static_cast<size_t>(other_step)], other_step));
   v.involved.push_back(x.describe(now, step));
   v.step = step;
@@ -115,7 +114,7 @@ void HbDetector::memory(sim::Execution& x, const Event& e, uint32_t step) {
     sim::Violation v;
     v.kind = ViolationKind::UseBeforeInit;
     v.object = x.object(e.obj).name;
-    v.message = "use before init: " + v.object + " is read before anything initialized it";
+    v.message = v.object + " is read before anything initialized it";
     v.involved.push_back(x.describe(e, step));
     v.step = step;
     x.fail(std::move(v));
@@ -124,7 +123,7 @@ void HbDetector::memory(sim::Execution& x, const Event& e, uint32_t step) {
     sim::Violation v;
     v.kind = ViolationKind::UseBeforeInit;
     v.object = x.object(e.obj).name;
-    v.message = "use before init: the write that initialized " + v.object +
+    v.message = "the write that initialized " + v.object +
                 " does not happen before this read (a missing release/acquire pair or barrier), although this "
                 "interleaving showed the value";
     if (c.init_step >= 0) v.involved.push_back(x.describe(x.events()[static_cast<size_t>(c.init_step)], c.init_step));

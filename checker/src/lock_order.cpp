@@ -80,7 +80,7 @@ std::optional<sim::Violation> LockOrderGraph::find_inversion() const {
     }
     chain += names[cycle[0]];
     v.object = names[cycle[0]];
-    v.message = "lock-order inversion: " + chain + " (no explored execution needs to deadlock for this: some schedule can)";
+    v.message = chain + " (no explored execution needs to deadlock for this: some schedule can)";
     return v;
   }
   return std::nullopt;

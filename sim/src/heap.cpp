@@ -35,7 +35,7 @@ void heap_free_block(Execution& x, BlockId b, const Loc& loc) {
   Execution::BlockInfo& bi = x.block(b);
   x.announce(PendingOp{OpKind::Free, bi.header, LockMode::Exclusive, false, false, loc});
   if (bi.freed)
-    x.fail(ViolationKind::DoubleFree, "double free of " + bi.name + " (first freed at " + bi.freed_at + ")", loc, bi.name);
+    x.fail(ViolationKind::DoubleFree, bi.name + " freed again (first freed at " + bi.freed_at + ")", loc, bi.name);
   bi.freed = true;
   bi.freed_at = where(loc) + " by " + x.thread(x.current()).name;
   bi.freed_step = static_cast<int64_t>(x.steps());

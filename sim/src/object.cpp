@@ -41,7 +41,7 @@ void SharedObject::check_alive(const Loc& loc) const {
   const auto& b = x_.block(block_);
   if (b.freed)
     x_.fail(ViolationKind::UseAfterFree,
-            "use after free: " + name() + " belongs to " + b.name + ", freed at " + b.freed_at, loc, name());
+            name() + " belongs to " + b.name + ", freed at " + b.freed_at, loc, name());
 }
 
 Cell::Cell(Execution& x, const std::string& leaf, bool init_on_create, uint64_t initial, bool is_ptr,
