@@ -60,57 +60,63 @@ void vcpu_unlock_all(Vm& vm) {
   if (!vm.bug.lockall_no_sx) vm_unlock_vcpus(vm);
 }
 
-int ioctl_vcpu(Vm& vm, int vcpuid, bool read_mem_maps) {
+namespace {
+
+// vmmdev_ioctl()'s frame for ioctls that lock one vCPU (vcpus_locked = SINGLE): allocate it on
+// first use, freeze it, run the ioctl's body, thaw it.
+template <class Body>
+int with_vcpu_locked(Vm& vm, int vcpuid, Body body) {
   if (!devfs_enter(vm)) return ENXIO;
   int error = 0;
   Ptr<Vcpu> v = vm_alloc_vcpu(vm, vcpuid);
   if (!v) {
     error = EINVAL;
   } else if ((error = vcpu_lock_one(*v)) == 0) {
+    error = body(*v);
+    vcpu_unlock_one(vm, vcpuid, *v);
+  }
+  devfs_exit(vm);
+  return error;
+}
+
+// ... and for ioctls that lock every vCPU (vcpus_locked = ALL).
+template <class Body>
+int with_all_locked(Vm& vm, Body body) {
+  if (!devfs_enter(vm)) return ENXIO;
+  int error = vcpu_lock_all(vm);
+  if (error == 0) {
+    error = body();
+    vcpu_unlock_all(vm);
+  }
+  devfs_exit(vm);
+  return error;
+}
+
+}  // namespace
+
+int ioctl_vcpu(Vm& vm, int vcpuid, bool read_mem_maps) {
+  return with_vcpu_locked(vm, vcpuid, [&](Vcpu& v) {
     if (read_mem_maps)
       (void)mem_maps_read(vm);  // VM_MMAP_GETNEXT: [v] read with this vCPU frozen
     else
-      (void)v->cookie.get();    // VM_GET_REGISTER: vmmops_getreg(vcpu->cookie, ...)
-    vcpu_unlock_one(vm, vcpuid, *v);
-  }
-  devfs_exit(vm);
-  return error;
+      (void)v.cookie.get();     // VM_GET_REGISTER: vmmops_getreg(vcpu->cookie, ...)
+    return 0;
+  });
 }
 
 int ioctl_run(Vm& vm, int vcpuid) {
-  if (!devfs_enter(vm)) return ENXIO;
-  int error = 0;
-  Ptr<Vcpu> v = vm_alloc_vcpu(vm, vcpuid);
-  if (!v) {
-    error = EINVAL;
-  } else if ((error = vcpu_lock_one(*v)) == 0) {
-    error = vm_run(vm, *v);
-    vcpu_unlock_one(vm, vcpuid, *v);
-  }
-  devfs_exit(vm);
-  return error;
+  return with_vcpu_locked(vm, vcpuid, [&](Vcpu& v) { return vm_run(vm, v); });
 }
 
 int ioctl_mmap_memseg(Vm& vm, uint64_t map) {
-  if (!devfs_enter(vm)) return ENXIO;
-  int error = vcpu_lock_all(vm);
-  if (error == 0) {
+  return with_all_locked(vm, [&] {
     mem_maps_write(vm, map);  // vm_mmap_memseg(): writes [v] state
-    vcpu_unlock_all(vm);
-  }
-  devfs_exit(vm);
-  return error;
+    return 0;
+  });
 }
 
 int ioctl_snapshot(Vm& vm) {
-  if (!devfs_enter(vm)) return ENXIO;
-  int error = vcpu_lock_all(vm);
-  if (error == 0) {
-    vm_snapshot_vcpus(vm);
-    vcpu_unlock_all(vm);
-  }
-  devfs_exit(vm);
-  return error;
+  return with_all_locked(vm, [&] { return vm_snapshot_vcpus(vm); });
 }
 
 void vmmdev_destroy(Vm& vm) {

@@ -60,30 +60,31 @@ class Cell : public SharedObject {
   }
 };
 
+// The value of one cell of type T and its visible reads and writes; Field and Atomic expose the
+// kernel-shaped API on top.
 template <class T>
-class Field : public Cell {
+class TypedCell : public Cell {
  public:
-  Field(Execution& x, const std::string& leaf, T init = T{})
+  TypedCell(Execution& x, const std::string& leaf, T init)
       : Cell(x, leaf, true, Codec<T>::encode(init), is_ptr(), is_signed()), v_(init) {}
-  Field(Execution& x, const std::string& leaf, Uninit) : Cell(x, leaf, false, 0, is_ptr(), is_signed()), v_{} {}
+  TypedCell(Execution& x, const std::string& leaf, Uninit) : Cell(x, leaf, false, 0, is_ptr(), is_signed()), v_{} {}
+  // Not a visible operation: for end-of-execution invariants and reports only.
+  const T& peek() const { return v_; }
 
-  T get(const Loc& loc = Loc::current()) {
+ protected:
+  T read(Order o, const Loc& loc) {
     begin(OpKind::Read, loc);
     uint64_t c = Codec<T>::encode(v_);
-    finish(OpKind::Read, Order::Plain, c, c, c, loc);
+    finish(OpKind::Read, o, c, c, c, loc);
     return noted(v_, loc);
   }
-  void set(T v, const Loc& loc = Loc::current()) {
+  void write(T v, Order o, const Loc& loc) {
     begin(OpKind::Write, loc);
     uint64_t pre = Codec<T>::encode(v_);
     v_ = v;
     uint64_t c = Codec<T>::encode(v_);
-    finish(OpKind::Write, Order::Plain, pre, c, c, loc);
+    finish(OpKind::Write, o, pre, c, c, loc);
   }
-  // Not a visible operation: for end-of-execution invariants and reports only.
-  const T& peek() const { return v_; }
-
- private:
   static constexpr bool is_ptr() { return !std::is_integral_v<T> && !std::is_enum_v<T>; }
   static constexpr bool is_signed() {
     if constexpr (std::is_enum_v<T>)
@@ -94,72 +95,62 @@ class Field : public Cell {
   T v_;
 };
 
+// A plain (non-atomic) field: concurrent accesses not ordered by happens-before are data races.
 template <class T>
-class Atomic : public Cell {
+class Field : public TypedCell<T> {
  public:
-  Atomic(Execution& x, const std::string& leaf, T init = T{})
-      : Cell(x, leaf, true, Codec<T>::encode(init), is_ptr(), is_signed()), v_(init) {}
-  Atomic(Execution& x, const std::string& leaf, Uninit) : Cell(x, leaf, false, 0, is_ptr(), is_signed()), v_{} {}
+  Field(Execution& x, const std::string& leaf, T init = T{}) : TypedCell<T>(x, leaf, init) {}
+  Field(Execution& x, const std::string& leaf, Uninit u) : TypedCell<T>(x, leaf, u) {}
+  T get(const Loc& loc = Loc::current()) { return this->read(Order::Plain, loc); }
+  void set(T v, const Loc& loc = Loc::current()) { this->write(v, Order::Plain, loc); }
+};
 
-  T load(Order o = Order::SeqCst, const Loc& loc = Loc::current()) {
-    begin(OpKind::Read, loc);
-    uint64_t c = Codec<T>::encode(v_);
-    finish(OpKind::Read, o, c, c, c, loc);
-    return noted(v_, loc);
-  }
-  void store(T v, Order o = Order::SeqCst, const Loc& loc = Loc::current()) {
-    begin(OpKind::Write, loc);
-    uint64_t pre = Codec<T>::encode(v_);
-    v_ = v;
-    uint64_t c = Codec<T>::encode(v_);
-    finish(OpKind::Write, o, pre, c, c, loc);
-  }
+template <class T>
+class Atomic : public TypedCell<T> {
+  using Base = TypedCell<T>;
+  using Base::v_;
+
+ public:
+  Atomic(Execution& x, const std::string& leaf, T init = T{}) : Base(x, leaf, init) {}
+  Atomic(Execution& x, const std::string& leaf, Uninit u) : Base(x, leaf, u) {}
+
+  T load(Order o = Order::SeqCst, const Loc& loc = Loc::current()) { return this->read(o, loc); }
+  void store(T v, Order o = Order::SeqCst, const Loc& loc = Loc::current()) { this->write(v, o, loc); }
   T exchange(T v, Order o = Order::SeqCst, const Loc& loc = Loc::current()) {
-    begin(OpKind::Rmw, loc);
+    this->begin(OpKind::Rmw, loc);
     T old = v_;
     uint64_t pre = Codec<T>::encode(v_);
     v_ = v;
     uint64_t c = Codec<T>::encode(v_);
-    finish(OpKind::Rmw, o, pre, c, c, loc);
+    this->finish(OpKind::Rmw, o, pre, c, c, loc);
     return old;
   }
   // Compare-and-swap: on failure `expected` receives the current value and the event is a read.
   bool compare_exchange(T& expected, T desired, Order o = Order::SeqCst, const Loc& loc = Loc::current()) {
-    begin(OpKind::Rmw, loc);
+    this->begin(OpKind::Rmw, loc);
     uint64_t pre = Codec<T>::encode(v_);
     uint64_t exp = Codec<T>::encode(expected);
     if (pre == exp) {
       v_ = desired;
       uint64_t c = Codec<T>::encode(v_);
-      finish(OpKind::Rmw, o, pre, c, c, loc, kFlagCas, exp);
+      this->finish(OpKind::Rmw, o, pre, c, c, loc, kFlagCas, exp);
       return true;
     }
     expected = v_;
-    finish(OpKind::CasFail, o, pre, pre, pre, loc, kFlagCas, exp);
+    this->finish(OpKind::CasFail, o, pre, pre, pre, loc, kFlagCas, exp);
     return false;
   }
   T fetch_add(T d, Order o = Order::SeqCst, const Loc& loc = Loc::current())
     requires std::is_integral_v<T>
   {
-    begin(OpKind::Rmw, loc);
+    this->begin(OpKind::Rmw, loc);
     T old = v_;
     uint64_t pre = Codec<T>::encode(v_);
     v_ = static_cast<T>(v_ + d);
     uint64_t c = Codec<T>::encode(v_);
-    finish(OpKind::Rmw, o, pre, c, c, loc, kFlagAdd, Codec<T>::encode(d));
+    this->finish(OpKind::Rmw, o, pre, c, c, loc, kFlagAdd, Codec<T>::encode(d));
     return old;
   }
-  const T& peek() const { return v_; }
-
- private:
-  static constexpr bool is_ptr() { return !std::is_integral_v<T> && !std::is_enum_v<T>; }
-  static constexpr bool is_signed() {
-    if constexpr (std::is_enum_v<T>)
-      return std::is_signed_v<std::underlying_type_t<T>>;
-    else
-      return std::is_signed_v<T>;
-  }
-  T v_;
 };
 
 // Fences. smp_wmb orders earlier stores before later ones (a release fence for the detectors),
