@@ -6,9 +6,12 @@ build=$1
 src=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
-cmake -S "$src/tests/plugin" -B "$tmp/plugin" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
-cmake --build "$tmp/plugin" >/dev/null
-"$tmp/prefix/bin/vcpucheck" --load "$tmp/plugin/libticket_model.so" list | grep -q '^example.ticket:'
+log="$tmp/log"
+step() { "$@" >>"$log" 2>&1 || { echo "FAIL: $*"; cat "$log"; exit 1; }; }
+step cmake --install "$build" --prefix "$tmp/prefix"
+step cmake -S "$src/tests/plugin" -B "$tmp/plugin" -DCMAKE_PREFIX_PATH="$tmp/prefix"
+step cmake --build "$tmp/plugin"
+listing=$("$tmp/prefix/bin/vcpucheck" --load "$tmp/plugin/libticket_model.so" list)
+grep -q '^example.ticket:' <<<"$listing" || { echo "FAIL: the loaded model is not listed"; exit 1; }
 "$tmp/prefix/bin/vcpucheck" --load "$tmp/plugin/libticket_model.so" run "$src/tests/plugin/ticket-lock.json" \
   "$src/tests/plugin/ticket-lock-racy.json"

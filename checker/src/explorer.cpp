@@ -1,6 +1,7 @@
 #include "checker/explorer.hpp"
 
 #include <stdexcept>
+#include <tuple>
 
 #include "checker/end_checks.hpp"
 #include "checker/hb_detector.hpp"
@@ -25,8 +26,7 @@ ExecutionRecord record_execution(const sim::Execution& x, sim::Outcome o) {
     l.object = e.obj.valid() ? x.object(e.obj).name : "";
     l.value = e.value;
     l.text = x.describe_op(e);
-    l.loc = sim::loc_string(e.loc);
-    l.function = sim::function_name(e.loc);
+    std::tie(l.loc, l.function) = x.where(e);
     r.log.push_back(std::move(l));
   }
   return r;
@@ -55,12 +55,14 @@ sim::Outcome run_checked(sim::Execution& x, Strategy& s, HbDetector& hb, LockOrd
 
 ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& opt) {
   ExploreResult r;
+  sim::Resources resources;  // outlives every execution: emulator engines are opened once
   sim::FiberPool pool(opt.stack_size);
   HbDetector hb;
   LockOrderGraph lock_order;
   std::optional<ExecutionRecord> last_growth;  // the last execution that added a lock-order edge
   for (;;) {
     sim::Execution x(pool, opt.bounds);
+    x.resources = &resources;
     const size_t edges = lock_order.edge_count();
     sim::Outcome o = run_checked(x, s, hb, &lock_order, setup);
     if (lock_order.edge_count() != edges) last_growth = record_execution(x, o);

@@ -30,6 +30,7 @@ void HbDetector::join(Clock& into, const Clock& from) const {
 void HbDetector::on_object(const sim::Execution& x, sim::ObjectId o, ThreadId creator) {
   if (cells_.size() <= o.v) cells_.resize(o.v + 1);
   const sim::ObjectInfo& info = x.object(o);
+  if (info.preexisting) creator = ThreadId();  // initial state: before every thread
   Cell& c = cells_[o.v];
   if (info.init_on_create) {
     c.initialized = true;

@@ -169,6 +169,9 @@ Scenario parse_scenario(const json& j, const std::string& file, const Registry& 
     }
   }
 
+  if (s.model->validate)
+    if (auto [path, what] = s.model->validate(s.config); !path.empty()) c.fail(path, what);
+
   if (!j.contains("threads")) c.fail("/threads", "missing field 'threads'");
   const json& th = j["threads"];
   c.want(th, th.is_array() && !th.empty(), "/threads", "a non-empty array of threads");

@@ -11,7 +11,7 @@ bool Chan::enabled(const PendingOp& op, ThreadId t) const {
   return (woken_ >> t.v) & 1u;
 }
 
-bool Chan::sleep(Lock& interlock, bool timeout, const Loc& loc) {
+bool Chan::sleep(Lock& interlock, bool timeout, const Loc& loc, bool idle) {
   ThreadId me = x_.current();
   if (!interlock.held_by(me)) x_.fail(ViolationKind::LockMisuse, "sleep on " + name() + " without holding its interlock " + interlock.name(), loc, name());
   uint32_t bit = 1u << me.v;
@@ -33,7 +33,7 @@ bool Chan::sleep(Lock& interlock, bool timeout, const Loc& loc) {
                                                                                   : " inside an RCU read-side section"),
             loc, name());
 
-  x_.announce(PendingOp{OpKind::SleepWait, id_, LockMode::Exclusive, true, timeout, loc});
+  x_.announce(PendingOp{OpKind::SleepWait, id_, LockMode::Exclusive, true, timeout, loc, idle});
   pre = state();
   bool woken = (woken_ & bit) != 0;
   waiters_ &= ~bit;

@@ -40,7 +40,8 @@ Execution& current_execution() {
 Execution::Execution(FiberPool& pool, Bounds bounds) : pool_(pool), bounds_(bounds) { events_.reserve(256); }
 
 Execution::~Execution() {
-  // Unwind unfinished fibers while the objects they reference still exist.
+  stop_threads();
+  // Unwind what is left while the objects it references still exist.
   for (auto& t : threads_) t.fiber.reset();
   model.reset();
   arena.clear();
@@ -152,8 +153,9 @@ Outcome Execution::run(Scheduler& s) {
     }
     collect_enabled();
     if (enabled_.empty()) {
+      // Finished, or idle (a halted CPU waiting for an interrupt), is a normal end.
       bool all_done = true;
-      for (auto& t : threads_) all_done = all_done && t.finished;
+      for (auto& t : threads_) all_done = all_done && (t.finished || (t.has_pending && t.pending.idle));
       outcome = all_done ? Outcome::Complete : Outcome::Deadlock;
       break;
     }
@@ -186,11 +188,28 @@ Outcome Execution::run(Scheduler& s) {
 
 void Execution::announce(const PendingOp& op) {
   assert(current_.valid());
+  if (stopping_) throw Abort{};
   ThreadInfo& ti = threads_[current_.v];
   ti.pending = op;
   ti.has_pending = true;
   ti.fiber->yield();
-  if (violation_) throw Abort{};  // unwound by a stop requested while suspended
+  if (violation_ || stopping_) throw Abort{};  // unwound by a stop requested while suspended
+}
+
+// Threads still suspended when the execution ends are resumed with `stopping_` set: each unwinds
+// from its pending operation by an ordinary exception. (Destroying a suspended fiber would
+// unwind it too, but not through a guest CPU's emulator frames, which have no unwind tables.)
+void Execution::stop_threads() {
+  stopping_ = true;
+  for (uint32_t i = 0; i < threads_.size(); ++i) {
+    ThreadInfo& t = threads_[i];
+    if (t.fiber && !t.finished && !t.fiber->finished()) resume(ThreadId(i));
+  }
+}
+
+std::pair<std::string, std::string> Execution::where(const Event& e) const {
+  if (e.gip && guest_where) return guest_where(e);
+  return {loc_string(e.loc), function_name(e.loc)};
 }
 
 void Execution::record(Event e) {
@@ -222,7 +241,7 @@ void Execution::fail(ViolationKind k, std::string message, const Loc& loc, std::
   v.message = std::move(message);
   v.object = std::move(object);
   if (current_.valid()) {
-    v.involved.push_back(Involved{threads_[current_.v].name, "", where(loc),
+    v.involved.push_back(Involved{threads_[current_.v].name, "", sim::where(loc),
                                   static_cast<int64_t>(events_.size())});
   }
   fail(std::move(v));
@@ -252,7 +271,8 @@ std::string Execution::describe_op(const Event& e) const {
 }
 
 Involved Execution::describe(const Event& e, int64_t step) const {
-  return Involved{threads_[e.tid.v].name, describe_op(e), where(e.loc), step};
+  auto [loc, fn] = where(e);
+  return Involved{threads_[e.tid.v].name, describe_op(e), loc + " (" + fn + ")", step};
 }
 
 }  // namespace vcpucheck::sim

@@ -24,7 +24,7 @@ std::string scoped_name(Execution& x, const std::string& leaf) {
 BlockId scoped_block(Execution& x) { return x.block_scopes.empty() ? BlockId() : x.block_scopes.back(); }
 
 SharedObject::SharedObject(Execution& x, const std::string& leaf, ObjectClass cls, Blocker* blocker,
-                           bool init_on_create, uint64_t initial)
+                           bool init_on_create, uint64_t initial, bool preexisting)
     : x_(x), block_(scoped_block(x)) {
   ObjectInfo oi;
   oi.name = scoped_name(x, leaf);
@@ -33,6 +33,7 @@ SharedObject::SharedObject(Execution& x, const std::string& leaf, ObjectClass cl
   oi.blocker = blocker;
   oi.init_on_create = init_on_create;
   oi.initial = initial;
+  oi.preexisting = preexisting;
   id_ = x.add_object(std::move(oi));
 }
 

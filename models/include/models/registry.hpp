@@ -84,6 +84,9 @@ struct ModelDef {
   std::vector<SwitchDef> switches;
   std::vector<OpDef> ops;
   std::function<std::shared_ptr<Instance>(sim::Execution&, const Config&)> create;
+  // Optional: checks a configuration before anything runs; returns {JSON path, what is wrong}, or
+  // an empty path when it is fine.
+  std::function<std::pair<std::string, std::string>(const Config&)> validate;
 
   const OpDef* op(const std::string& n) const;
   const SwitchDef* sw(const std::string& n) const;

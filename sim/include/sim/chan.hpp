@@ -13,8 +13,9 @@ class Chan : public SharedObject, public Blocker {
  public:
   Chan(Execution& x, const std::string& leaf);
 
-  // Returns true when woken, false when the timeout fired.
-  bool sleep(Lock& interlock, bool timeout, const Loc& loc = Loc::current());
+  // Returns true when woken, false when the timeout fired. An `idle` sleep may last to the end of
+  // the execution without that being a deadlock (a halted CPU waiting for an interrupt).
+  bool sleep(Lock& interlock, bool timeout, const Loc& loc = Loc::current(), bool idle = false);
   void wakeup(const Loc& loc = Loc::current());      // every waiter
   void wakeup_one(const Loc& loc = Loc::current());  // the waiter with the lowest thread id
 

@@ -56,6 +56,7 @@ struct PendingOp {
   bool blocking = false;  // waits until the object allows it (acquire, join, wait...)
   bool timeout = false;   // a SleepWait that may return by timing out
   Loc loc;
+  bool idle = false;      // a wait that may last forever without it being a deadlock (a halted CPU)
 };
 
 constexpr uint8_t kFlagCas = 1;  // a compare-and-swap (Rmw on success, CasFail otherwise)
@@ -76,6 +77,7 @@ struct Event {
   uint64_t post = 0;    // and after
   uint8_t flags = 0;    // kFlagCas, kFlagTry: the outcome depends on the state it ran in
   Loc loc;
+  uint64_t gip = 0;     // guest events: the guest instruction's address (loc is then unused)
 };
 
 }  // namespace vcpucheck::sim

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,7 @@ struct ObjectInfo {
   BlockId block;
   Blocker* blocker = nullptr;
   bool init_on_create = true;  // false: the first write initializes it (see Field)
+  bool preexisting = false;    // part of the initial state, whichever thread first names it (guest RAM)
   bool is_ptr = false;         // holds a Ptr<T>: counted as a reference by the leak check
   bool is_signed = false;      // values print as signed integers
   uint64_t initial = 0;
@@ -76,9 +78,25 @@ struct Bounds {
   uint64_t max_steps = 100000;
 };
 
-// Thrown inside a fiber to stop the execution (after a violation or a bound). Models must not
-// swallow it: `catch (...)` in a model must rethrow.
+// Thrown inside a fiber to stop the execution (after a violation or a bound, or when the
+// execution ends with threads still waiting). Models must not swallow it: `catch (...)` in a
+// model must rethrow, and destructors must not perform visible operations.
 struct Abort {};
+
+// Heavy per-worker resources that outlive executions (emulator engines): built once by the first
+// execution that asks, reused by the rest. Keys are names; iteration never decides anything.
+class Resources {
+ public:
+  template <class T, class Make>
+  T& get(const std::string& key, Make make) {
+    auto it = items_.find(key);
+    if (it == items_.end()) it = items_.emplace(key, std::shared_ptr<void>(make())).first;
+    return *static_cast<T*>(it->second.get());
+  }
+
+ private:
+  std::map<std::string, std::shared_ptr<void>> items_;
+};
 
 struct ThreadInfo {
   std::string name;
@@ -171,6 +189,12 @@ class Execution {
   std::shared_ptr<void> model;
   // Host objects of heap blocks: kept until the execution ends, so freed blocks stay readable.
   std::vector<std::shared_ptr<void>> arena;
+  // The worker's long-lived resources (the explorer's; this execution's own by default).
+  Resources* resources = &own_resources_;
+  // Where a guest event happened: {"sim/guest/ap_trampoline.S:21", "0x8066 f0 0f c1 1d 04 90 00 00  lock xadd ..."}.
+  std::function<std::pair<std::string, std::string>(const Event&)> guest_where;
+  // {"file:line", "function"} of any event.
+  std::pair<std::string, std::string> where(const Event& e) const;
 
  private:
   void start_thread(ThreadId t);
@@ -193,6 +217,9 @@ class Execution {
   ThreadId current_;
   std::vector<BlockInfo> blocks_;
   bool running_ = false;
+  bool stopping_ = false;  // the execution is over: waiting threads unwind
+  Resources own_resources_;
+  void stop_threads();
 };
 
 // The one scoped accessor: the execution whose thread is running on this host thread.

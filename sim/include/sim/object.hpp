@@ -27,7 +27,7 @@ BlockId scoped_block(Execution& x);
 class SharedObject {
  public:
   SharedObject(Execution& x, const std::string& leaf, ObjectClass cls, Blocker* blocker = nullptr,
-               bool init_on_create = true, uint64_t initial = 0);
+               bool init_on_create = true, uint64_t initial = 0, bool preexisting = false);
   SharedObject(const SharedObject&) = delete;
   SharedObject& operator=(const SharedObject&) = delete;
 

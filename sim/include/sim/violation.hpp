@@ -25,6 +25,7 @@ enum class ViolationKind : uint8_t {
   LockMisuse,         // unlock of a lock not held, recursion on a non-recursive lock
   LockingRule,        // a field accessed without what its annotation requires (bhyve's [v])
   Liveness,           // an expected event never happened although every thread is done or blocked
+  GuestFault,         // a guest CPU faulted (an exception, an invalid instruction, unmapped memory)
   ModelError,         // the model itself threw or misused the API
 };
 

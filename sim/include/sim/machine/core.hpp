@@ -1,0 +1,95 @@
+// One emulated x86 CPU core: a Unicorn engine, opened once and reset per execution. This is the
+// only file that includes Unicorn (core.cpp); the rest of vcpucheck sees guest mode as a call
+// that returns at the next exit.
+//
+// Facts this relies on, measured on Unicorn 2.0.1 here (tests/machine_test.cpp keeps them true):
+//  - a code hook gives each instruction's exact address; inside MMIO callbacks the PC is not
+//    exact, so the core tracks the current instruction itself;
+//  - RDMSR/WRMSR cannot be hooked: the code hook sees them before they run (WRMSR is handled
+//    there, RDMSR's result is written at the next instruction);
+//  - uc_emu_start(begin) in a 16-bit engine sets EIP = begin - CS * 16 whatever mode the CPU is
+//    in, so a run resumes at CS * 16 + EIP;
+//  - HLT ends uc_emu_start with EIP after the HLT;
+//  - a fiber may yield inside an MMIO callback and resume later; but no C++ exception may cross
+//    Unicorn's C frames, so callbacks catch everything, stop the engine, and run() rethrows.
+#pragma once
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace vcpucheck::sim::machine {
+
+class Core;
+
+// What the core calls, on its own thread, when the guest touches something that is not RAM.
+class CoreHost {
+ public:
+  virtual ~CoreHost() = default;
+  // `rmw`: a locked read-modify-write (LOCK prefix, XCHG with memory); its write follows at once.
+  virtual uint64_t mmio_read(Core& c, uint64_t addr, unsigned size, bool rmw) = 0;
+  virtual void mmio_write(Core& c, uint64_t addr, unsigned size, uint64_t value, bool rmw) = 0;
+  virtual uint64_t rdmsr(Core& c, uint32_t msr) = 0;
+  virtual void wrmsr(Core& c, uint32_t msr, uint64_t value) = 0;
+};
+
+enum class CoreExit { Halt, Budget, Stopped, Fault };
+
+class Core {
+ public:
+  // `ram` (ram_size bytes from guest physical 0) is shared by every core; `mmio` ranges
+  // (address, size) are routed to the host instead.
+  Core(int index, uint8_t* ram, uint64_t ram_size, const std::vector<std::pair<uint64_t, uint64_t>>& mmio,
+       CoreHost* host);
+  ~Core();
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
+
+  int index() const { return index_; }
+  // Registers to their power-on state (real mode, CS:IP = 0:0).
+  void power_on();
+  // Real mode at `linear` (a multiple of 16): CS = linear >> 4, IP = 0 -- a SIPI or a boot.
+  void start_real_mode(uint32_t linear);
+  // Guest mode until HLT, `budget` instructions, stop() or a fault. Rethrows what a callback threw.
+  CoreExit run(uint64_t budget);
+  // From a callback: end run() at the next instruction boundary.
+  void stop();
+  // The instruction executing now (inside callbacks) or last executed; 0 before any.
+  uint64_t ip() const { return ip_; }
+  uint32_t ip_len() const { return ip_len_; }
+  const std::string& fault() const { return fault_; }
+  uint64_t instructions() const { return instructions_; }
+
+ private:
+  static void on_code(void* uc, uint64_t addr, uint32_t size, void* self);
+  static uint64_t on_read(void* uc, uint64_t off, unsigned size, void* region);
+  static void on_write(void* uc, uint64_t off, unsigned size, uint64_t value, void* region);
+  static void on_interrupt(void* uc, uint32_t intno, void* self);
+  bool locked_rmw_at(uint64_t addr) const;
+  void abort_with(std::exception_ptr e);
+
+  struct Region {
+    Core* core;
+    uint64_t base;
+  };
+  int index_;
+  uint8_t* ram_;
+  uint64_t ram_size_;
+  CoreHost* host_;
+  void* uc_ = nullptr;   // uc_engine*
+  void* ctx0_ = nullptr; // uc_context*: power-on state
+  std::vector<std::unique_ptr<Region>> regions_;
+  uint64_t ip_ = 0;
+  uint32_t ip_len_ = 0;
+  uint64_t instructions_ = 0;
+  bool halted_ = false, stop_ = false;
+  bool rdmsr_pending_ = false;
+  uint32_t rdmsr_msr_ = 0;
+  uint64_t rmw_addr_ = UINT64_MAX;  // a locked RMW's read has happened; its write completes it
+  std::string fault_;
+  std::exception_ptr error_;
+};
+
+}  // namespace vcpucheck::sim::machine

@@ -1,0 +1,193 @@
+#include "sim/machine/core.hpp"
+
+#include <unicorn/unicorn.h>
+
+#include <cstdio>
+#include <algorithm>
+#include <stdexcept>
+
+namespace vcpucheck::sim::machine {
+
+namespace {
+uc_engine* E(void* p) { return static_cast<uc_engine*>(p); }
+
+void check(uc_err e, const char* what) {
+  if (e != UC_ERR_OK) throw std::runtime_error(std::string("unicorn: ") + what + ": " + uc_strerror(e));
+}
+
+uint64_t reg(void* uc, int r) {
+  uint64_t v = 0;
+  uc_reg_read(E(uc), r, &v);
+  return v;
+}
+
+void set_reg(void* uc, int r, uint64_t v) { uc_reg_write(E(uc), r, &v); }
+
+bool is_prefix(uint8_t b) {
+  switch (b) {
+    case 0x66: case 0x67: case 0xF0: case 0xF2: case 0xF3: case 0x2E: case 0x36: case 0x3E: case 0x26: case 0x64:
+    case 0x65:
+      return true;
+  }
+  return false;
+}
+}  // namespace
+
+Core::Core(int index, uint8_t* ram, uint64_t ram_size, const std::vector<std::pair<uint64_t, uint64_t>>& mmio,
+           CoreHost* host)
+    : index_(index), ram_(ram), ram_size_(ram_size), host_(host) {
+  uc_engine* uc = nullptr;
+  check(uc_open(UC_ARCH_X86, UC_MODE_16, &uc), "open");
+  uc_ = uc;
+  // RAM around the MMIO ranges inside it.
+  uint64_t at = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> sorted = mmio;
+  std::sort(sorted.begin(), sorted.end());
+  for (const auto& [base, size] : sorted) {
+    if (base < ram_size) {
+      if (base > at) check(uc_mem_map_ptr(uc, at, base - at, UC_PROT_ALL, ram + at), "map RAM");
+      at = base + size;
+    }
+    regions_.push_back(std::make_unique<Region>(Region{this, base}));
+    check(uc_mmio_map(uc, base, size, reinterpret_cast<uc_cb_mmio_read_t>(&Core::on_read), regions_.back().get(),
+                      reinterpret_cast<uc_cb_mmio_write_t>(&Core::on_write), regions_.back().get()),
+          "map MMIO");
+  }
+  if (at < ram_size) check(uc_mem_map_ptr(uc, at, ram_size - at, UC_PROT_ALL, ram + at), "map RAM");
+  uc_hook h;
+  check(uc_hook_add(uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&Core::on_code), this, 0, ram_size - 1), "code hook");
+  check(uc_hook_add(uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&Core::on_interrupt), this, 1, 0), "interrupt hook");
+  uc_context* c = nullptr;
+  check(uc_context_alloc(uc, &c), "context");
+  check(uc_context_save(uc, c), "save context");
+  ctx0_ = c;
+}
+
+Core::~Core() {
+  if (ctx0_) uc_context_free(static_cast<uc_context*>(ctx0_));
+  if (uc_) uc_close(E(uc_));
+}
+
+void Core::power_on() {
+  check(uc_context_restore(E(uc_), static_cast<uc_context*>(ctx0_)), "restore context");
+  ip_ = 0;
+  ip_len_ = 0;
+  instructions_ = 0;
+  rdmsr_pending_ = false;
+  rmw_addr_ = UINT64_MAX;
+}
+
+void Core::start_real_mode(uint32_t linear) {
+  power_on();
+  set_reg(uc_, UC_X86_REG_CS, linear >> 4);
+  set_reg(uc_, UC_X86_REG_EIP, 0);
+}
+
+CoreExit Core::run(uint64_t budget) {
+  halted_ = stop_ = false;
+  fault_.clear();
+  error_ = nullptr;
+  const uint64_t begin = (reg(uc_, UC_X86_REG_EIP) & 0xFFFFFFFF) + (reg(uc_, UC_X86_REG_CS) & 0xFFFF) * 16;
+  uc_err e = uc_emu_start(E(uc_), begin, 0, 0, budget);
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  if (!fault_.empty()) return CoreExit::Fault;
+  if (e != UC_ERR_OK) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " at ip 0x%llx", static_cast<unsigned long long>(ip_));
+    fault_ = std::string(uc_strerror(e)) + buf;
+    return CoreExit::Fault;
+  }
+  if (halted_) return CoreExit::Halt;
+  if (stop_) return CoreExit::Stopped;
+  return CoreExit::Budget;
+}
+
+void Core::stop() {
+  stop_ = true;
+  uc_emu_stop(E(uc_));
+}
+
+void Core::abort_with(std::exception_ptr e) {
+  if (!error_) error_ = e;
+  stop();
+}
+
+bool Core::locked_rmw_at(uint64_t addr) const {
+  bool lock = false;
+  uint64_t p = addr;
+  while (p < ram_size_ && is_prefix(ram_[p])) lock = lock || ram_[p++] == 0xF0;
+  if (lock) return true;
+  // XCHG with a memory operand is locked without the prefix.
+  return p + 1 < ram_size_ && (ram_[p] == 0x86 || ram_[p] == 0x87) && (ram_[p + 1] >> 6) != 3;
+}
+
+void Core::on_code(void* uc, uint64_t addr, uint32_t size, void* self) {
+  Core& c = *static_cast<Core*>(self);
+  if (c.error_) return;
+  try {
+    if (c.rdmsr_pending_) {  // RDMSR ran; its result is ours
+      c.rdmsr_pending_ = false;
+      uint64_t v = c.host_->rdmsr(c, c.rdmsr_msr_);
+      set_reg(uc, UC_X86_REG_EAX, v & 0xFFFFFFFF);
+      set_reg(uc, UC_X86_REG_EDX, v >> 32);
+    }
+    c.ip_ = addr;
+    c.ip_len_ = size;
+    ++c.instructions_;
+    uint64_t p = addr;
+    while (p < c.ram_size_ && is_prefix(c.ram_[p])) ++p;
+    if (p + 1 >= c.ram_size_) return;
+    const uint8_t op = c.ram_[p], op2 = c.ram_[p + 1];
+    if (op == 0xF4) {
+      c.halted_ = true;
+    } else if (op == 0x0F && op2 == 0x30) {  // WRMSR: ECX, EDX:EAX
+      const uint32_t msr = static_cast<uint32_t>(reg(uc, UC_X86_REG_ECX));
+      const uint64_t v = (reg(uc, UC_X86_REG_EDX) & 0xFFFFFFFF) << 32 | (reg(uc, UC_X86_REG_EAX) & 0xFFFFFFFF);
+      c.host_->wrmsr(c, msr, v);
+    } else if (op == 0x0F && op2 == 0x32) {  // RDMSR: answered at the next instruction
+      c.rdmsr_pending_ = true;
+      c.rdmsr_msr_ = static_cast<uint32_t>(reg(uc, UC_X86_REG_ECX));
+    }
+  } catch (...) {
+    c.abort_with(std::current_exception());
+  }
+}
+
+uint64_t Core::on_read(void*, uint64_t off, unsigned size, void* region) {
+  Region& r = *static_cast<Region*>(region);
+  Core& c = *r.core;
+  if (c.error_) return 0;
+  try {
+    const uint64_t addr = r.base + off;
+    const bool rmw = c.locked_rmw_at(c.ip_);
+    if (rmw) c.rmw_addr_ = addr;
+    return c.host_->mmio_read(c, addr, size, rmw);
+  } catch (...) {
+    c.abort_with(std::current_exception());
+    return 0;
+  }
+}
+
+void Core::on_write(void*, uint64_t off, unsigned size, uint64_t value, void* region) {
+  Region& r = *static_cast<Region*>(region);
+  Core& c = *r.core;
+  if (c.error_) return;
+  try {
+    const uint64_t addr = r.base + off;
+    const bool rmw = c.rmw_addr_ == addr;
+    c.rmw_addr_ = UINT64_MAX;
+    c.host_->mmio_write(c, addr, size, value, rmw);
+  } catch (...) {
+    c.abort_with(std::current_exception());
+  }
+}
+
+void Core::on_interrupt(void*, uint32_t intno, void* self) {
+  Core& c = *static_cast<Core*>(self);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "exception %u at ip 0x%llx", intno, static_cast<unsigned long long>(c.ip_));
+  c.fault_ = buf;
+  c.stop();
+}
+
+}  // namespace vcpucheck::sim::machine
