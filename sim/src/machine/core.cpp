@@ -84,11 +84,18 @@ void Core::start_real_mode(uint32_t linear) {
 }
 
 CoreExit Core::run(uint64_t budget) {
-  halted_ = stop_ = false;
+  halted_ = stop_ = budget_hit_ = false;
   fault_.clear();
   error_ = nullptr;
+  budget_left_ = budget;
   const uint64_t begin = (reg(uc_, UC_X86_REG_EIP) & 0xFFFFFFFF) + (reg(uc_, UC_X86_REG_CS) & 0xFFFF) * 16;
-  uc_err e = uc_emu_start(E(uc_), begin, 0, 0, budget);
+  uc_err e = uc_emu_start(E(uc_), begin, 0, 0, 0);
+  if (budget_hit_) {
+    // Stopped before the instruction at resume_: Unicorn leaves its linear address in EIP.
+    const bool real_mode = (reg(uc_, UC_X86_REG_CR0) & 1) == 0;
+    const uint64_t cs_base = real_mode ? (reg(uc_, UC_X86_REG_CS) & 0xFFFF) * 16 : 0;  // guests use flat segments
+    set_reg(uc_, UC_X86_REG_EIP, resume_ - cs_base);
+  }
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
   if (!fault_.empty()) return CoreExit::Fault;
   if (e != UC_ERR_OK) {
@@ -98,8 +105,8 @@ CoreExit Core::run(uint64_t budget) {
     return CoreExit::Fault;
   }
   if (halted_) return CoreExit::Halt;
-  if (stop_) return CoreExit::Stopped;
-  return CoreExit::Budget;
+  if (budget_hit_) return CoreExit::Budget;
+  return CoreExit::Stopped;
 }
 
 void Core::stop() {
@@ -130,6 +137,12 @@ void Core::on_code(void* uc, uint64_t addr, uint32_t size, void* self) {
       uint64_t v = c.host_->rdmsr(c, c.rdmsr_msr_);
       set_reg(uc, UC_X86_REG_EAX, v & 0xFFFFFFFF);
       set_reg(uc, UC_X86_REG_EDX, v >> 32);
+    }
+    if (c.budget_left_-- == 0) {  // stop before this instruction; run() resumes here next time
+      c.budget_hit_ = true;
+      c.resume_ = addr;
+      uc_emu_stop(E(uc));
+      return;
     }
     c.ip_ = addr;
     c.ip_len_ = size;

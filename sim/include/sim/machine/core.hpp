@@ -9,6 +9,9 @@
 //    there, RDMSR's result is written at the next instruction);
 //  - uc_emu_start(begin) in a 16-bit engine sets EIP = begin - CS * 16 whatever mode the CPU is
 //    in, so a run resumes at CS * 16 + EIP;
+//  - uc_emu_stop() in a code hook stops before that instruction but leaves its linear address in
+//    EIP (so does uc_emu_start's instruction count): the core counts instructions itself and
+//    puts EIP back;
 //  - HLT ends uc_emu_start with EIP after the HLT;
 //  - a fiber may yield inside an MMIO callback and resume later; but no C++ exception may cross
 //    Unicorn's C frames, so callbacks catch everything, stop the engine, and run() rethrows.
@@ -84,7 +87,8 @@ class Core {
   uint64_t ip_ = 0;
   uint32_t ip_len_ = 0;
   uint64_t instructions_ = 0;
-  bool halted_ = false, stop_ = false;
+  bool halted_ = false, stop_ = false, budget_hit_ = false;
+  uint64_t budget_left_ = 0, resume_ = 0;
   bool rdmsr_pending_ = false;
   uint32_t rdmsr_msr_ = 0;
   uint64_t rmw_addr_ = UINT64_MAX;  // a locked RMW's read has happened; its write completes it
