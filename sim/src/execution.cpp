@@ -1,6 +1,7 @@
 #include "sim/execution.hpp"
 
 #include <cassert>
+#include <cstdio>
 #include <stdexcept>
 
 namespace vcpucheck::sim {
@@ -251,7 +252,12 @@ std::string Execution::describe_op(const Event& e) const {
   std::string s = op_name(e.kind);
   if (e.obj.valid()) s += " " + objects_[e.obj.v].name;
   const bool is_signed = e.obj.valid() && objects_[e.obj.v].is_signed;
-  const std::string value = is_signed ? std::to_string(static_cast<int64_t>(e.value)) : std::to_string(e.value);
+  std::string value = is_signed ? std::to_string(static_cast<int64_t>(e.value)) : std::to_string(e.value);
+  if (e.obj.valid() && objects_[e.obj.v].hex) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(e.value));
+    value = buf;
+  }
   switch (e.kind) {
     case OpKind::Read:
     case OpKind::CasFail:

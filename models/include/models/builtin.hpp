@@ -7,6 +7,7 @@ namespace vcpucheck::models {
 void register_bench_models(Registry& r);   // DPOR benchmarks: readers, lastzero, opt_lock, casrot
 void register_litmus_models(Registry& r);  // one litmus test per detector
 void register_bhyve_models(Registry& r);
-void register_x86_models(Registry& r);    // the emulated machine alone (SDM APIC and CPU rules)   // FreeBSD bhyve vmm: lazy vCPU allocation, lock-all, destroy
+void register_x86_models(Registry& r);
+void register_bhyve_ap_models(Registry& r);  // bhyve AP startup (D38446) on the emulated machine    // the emulated machine alone (SDM APIC and CPU rules)   // FreeBSD bhyve vmm: lazy vCPU allocation, lock-all, destroy
 
 }  // namespace vcpucheck::models

@@ -22,9 +22,19 @@ constexpr bool kTransitions[4][4] = {
 
 std::string vcpu_name(const Vcpu& v) { return "vcpu[" + std::to_string(v.vcpuid) + "]"; }
 
-// vcpu_notify_event_locked(): a running vCPU gets an IPI and exits to check reqidle; a sleeping
-// one is woken. The model's VM_RUN polls reqidle each slice, so the IPI itself is implicit.
-void vcpu_notify_event_locked(Vcpu&) {}
+}  // namespace
+
+// vcpu_notify_event_locked(): a running vCPU gets an IPI and exits to check reqidle (the model's
+// run loops poll reqidle at every exit, so the IPI itself is implicit); a sleeping one is woken.
+void vcpu_notify_event_locked(Vcpu& v) {
+  if (v.state.get() == VCPU_SLEEPING) v.hlt_chan.wakeup();
+}
+
+void vcpu_notify_event(Vcpu& v) {
+  v.mtx.lock();
+  vcpu_notify_event_locked(v);
+  v.mtx.unlock();
+}
 
 int vcpu_set_state_locked(Vcpu& v, int newstate, bool from_idle) {
   Execution& x = v.vm->x;
@@ -49,6 +59,8 @@ int vcpu_set_state_locked(Vcpu& v, int newstate, bool from_idle) {
   if (newstate == VCPU_IDLE) v.state_chan.wakeup();
   return 0;
 }
+
+namespace {
 
 Ptr<Vcpu> vcpu_alloc(Vm& vm, int vcpuid) {
   sim::kassert(vm.x, vcpuid >= 0 && vcpuid < vm.maxcpus, "vcpu_alloc: invalid vcpu " + std::to_string(vcpuid));
@@ -93,6 +105,7 @@ Vcpu::Vcpu(Execution& x, int id, Vm* owner)
       vlapic(x, "vlapic", sim::uninit),
       x2apic_state(x, "x2apic_state", sim::uninit),
       state_chan(x, "state"),
+      hlt_chan(x, "vcpu"),
       vcpuid(id),
       vm(owner) {}
 

@@ -55,6 +55,7 @@ struct Vcpu {
   sim::Field<uint64_t> vlapic;      // (i) vmmops_vlapic_init()'s handle
   sim::Field<int> x2apic_state;     // (i)
   sim::Chan state_chan;      // &vcpu->state: msleep_spin()/wakeup() channel
+  sim::Chan hlt_chan;        // vcpu: where vm_handle_hlt() sleeps
   const int vcpuid;          // (o)
   Vm* const vm;              // (o)
 
@@ -89,6 +90,9 @@ void vm_disable_vcpu_creation(Vm& vm);
 void vm_slock_vcpus(Vm& vm);
 void vm_unlock_vcpus(Vm& vm);
 int vcpu_set_state(Vcpu& v, int newstate, bool from_idle);
+int vcpu_set_state_locked(Vcpu& v, int newstate, bool from_idle);
+void vcpu_notify_event_locked(Vcpu& v);   // wake a sleeping vCPU (a running one polls reqidle)
+void vcpu_notify_event(Vcpu& v);
 int vcpu_get_state(Vcpu& v);
 int vm_run(Vm& vm, Vcpu& v);                         // FROZEN -> RUNNING -> FROZEN, honouring reqidle
 void vm_cleanup(Vm& vm);                             // frees every vCPU (destroy = true)
@@ -97,6 +101,8 @@ uint64_t mem_maps_read(Vm& vm, const sim::Loc& loc = sim::Loc::current());
 void mem_maps_write(Vm& vm, uint64_t v, const sim::Loc& loc = sim::Loc::current());
 
 // --- vmm_dev.c ------------------------------------------------------------------------------
+bool devfs_enter(Vm& vm);  // false once destroy_dev() made the device go away (ENXIO)
+void devfs_exit(Vm& vm);
 int vcpu_lock_one(Vcpu& v);
 void vcpu_unlock_one(Vm& vm, int vcpuid, Vcpu& v);
 int vcpu_lock_all(Vm& vm);
@@ -108,5 +114,35 @@ int ioctl_snapshot(Vm& vm);                              // VM_SNAPSHOT_REQ (loc
 void vmmdev_destroy(Vm& vm);
 void sysctl_vmm_destroy(Vm& vm, bool drain);             // destroy_dev() (drain), then vmmdev_destroy
 Ptr<Vcpu> kernel_alloc_vcpu(Vm& vm, int vcpuid);         // a thread inside vm_alloc_vcpu only
+
+// vmmdev_ioctl()'s frame for ioctls that lock one vCPU (vcpus_locked = SINGLE): allocate it on
+// first use, freeze it, run the ioctl's body, thaw it.
+template <class Body>
+int with_vcpu_locked(Vm& vm, int vcpuid, Body body) {
+  if (!devfs_enter(vm)) return ENXIO;
+  int error = 0;
+  Ptr<Vcpu> v = vm_alloc_vcpu(vm, vcpuid);
+  if (!v) {
+    error = EINVAL;
+  } else if ((error = vcpu_lock_one(*v)) == 0) {
+    error = body(*v);
+    vcpu_unlock_one(vm, vcpuid, *v);
+  }
+  devfs_exit(vm);
+  return error;
+}
+
+// ... and for ioctls that lock every vCPU (vcpus_locked = ALL).
+template <class Body>
+int with_all_locked(Vm& vm, Body body) {
+  if (!devfs_enter(vm)) return ENXIO;
+  int error = vcpu_lock_all(vm);
+  if (error == 0) {
+    error = body();
+    vcpu_unlock_all(vm);
+  }
+  devfs_exit(vm);
+  return error;
+}
 
 }  // namespace vcpucheck::models::bhyve

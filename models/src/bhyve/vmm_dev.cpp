@@ -4,8 +4,6 @@
 
 namespace vcpucheck::models::bhyve {
 
-namespace {
-
 // The cdev's in-flight ioctl reference (devfs' si_threadcount): destroy_dev() waits for it.
 bool devfs_enter(Vm& vm) {
   vm.dev_ref.slock();
@@ -17,8 +15,6 @@ bool devfs_enter(Vm& vm) {
 }
 
 void devfs_exit(Vm& vm) { vm.dev_ref.sunlock(); }
-
-}  // namespace
 
 int vcpu_lock_one(Vcpu& v) { return vcpu_set_state(v, VCPU_FROZEN, true); }
 
@@ -59,40 +55,6 @@ void vcpu_unlock_all(Vm& vm) {
   }
   if (!vm.bug.lockall_no_sx) vm_unlock_vcpus(vm);
 }
-
-namespace {
-
-// vmmdev_ioctl()'s frame for ioctls that lock one vCPU (vcpus_locked = SINGLE): allocate it on
-// first use, freeze it, run the ioctl's body, thaw it.
-template <class Body>
-int with_vcpu_locked(Vm& vm, int vcpuid, Body body) {
-  if (!devfs_enter(vm)) return ENXIO;
-  int error = 0;
-  Ptr<Vcpu> v = vm_alloc_vcpu(vm, vcpuid);
-  if (!v) {
-    error = EINVAL;
-  } else if ((error = vcpu_lock_one(*v)) == 0) {
-    error = body(*v);
-    vcpu_unlock_one(vm, vcpuid, *v);
-  }
-  devfs_exit(vm);
-  return error;
-}
-
-// ... and for ioctls that lock every vCPU (vcpus_locked = ALL).
-template <class Body>
-int with_all_locked(Vm& vm, Body body) {
-  if (!devfs_enter(vm)) return ENXIO;
-  int error = vcpu_lock_all(vm);
-  if (error == 0) {
-    error = body();
-    vcpu_unlock_all(vm);
-  }
-  devfs_exit(vm);
-  return error;
-}
-
-}  // namespace
 
 int ioctl_vcpu(Vm& vm, int vcpuid, bool read_mem_maps) {
   return with_vcpu_locked(vm, vcpuid, [&](Vcpu& v) {

@@ -47,6 +47,7 @@ struct ObjectInfo {
   bool preexisting = false;    // part of the initial state, whichever thread first names it (guest RAM)
   bool is_ptr = false;         // holds a Ptr<T>: counted as a reference by the leak check
   bool is_signed = false;      // values print as signed integers
+  bool hex = false;            // values print in hex (registers)
   uint64_t initial = 0;
   uint64_t current = 0;        // pointer cells: the block they point to, encoded (leak check)
 };

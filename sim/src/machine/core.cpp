@@ -84,7 +84,7 @@ void Core::start_real_mode(uint32_t linear) {
 }
 
 CoreExit Core::run(uint64_t budget) {
-  halted_ = stop_ = budget_hit_ = false;
+  halted_ = stop_ = budget_hit_ = exit_requested_ = false;
   fault_.clear();
   error_ = nullptr;
   budget_left_ = budget;
@@ -105,7 +105,7 @@ CoreExit Core::run(uint64_t budget) {
     return CoreExit::Fault;
   }
   if (halted_) return CoreExit::Halt;
-  if (budget_hit_) return CoreExit::Budget;
+  if (budget_hit_) return exit_requested_ ? CoreExit::Exit : CoreExit::Budget;
   return CoreExit::Stopped;
 }
 
@@ -138,7 +138,7 @@ void Core::on_code(void* uc, uint64_t addr, uint32_t size, void* self) {
       set_reg(uc, UC_X86_REG_EAX, v & 0xFFFFFFFF);
       set_reg(uc, UC_X86_REG_EDX, v >> 32);
     }
-    if (c.budget_left_-- == 0) {  // stop before this instruction; run() resumes here next time
+    if (c.exit_requested_ || c.budget_left_-- == 0) {  // stop before this instruction; run() resumes here
       c.budget_hit_ = true;
       c.resume_ = addr;
       uc_emu_stop(E(uc));
@@ -152,6 +152,7 @@ void Core::on_code(void* uc, uint64_t addr, uint32_t size, void* self) {
     if (p + 1 >= c.ram_size_) return;
     const uint8_t op = c.ram_[p], op2 = c.ram_[p + 1];
     if (op == 0xF4) {
+      if (c.exit_requested_) return;
       c.halted_ = true;
     } else if (op == 0x0F && op2 == 0x30) {  // WRMSR: ECX, EDX:EAX
       const uint32_t msr = static_cast<uint32_t>(reg(uc, UC_X86_REG_ECX));

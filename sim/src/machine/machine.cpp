@@ -11,7 +11,8 @@ const char* cpu_state_name(int s) {
 }
 
 std::string MachineConfig::key() const {
-  return std::to_string(ncpus) + (x2apic ? "/x2apic/" : "/xapic/") + bsp_program + "/" + ap_program;
+  return std::to_string(ncpus) + (x2apic ? "/x2apic/" : "/xapic/") + bsp_program + "/" + ap_program + "/" +
+         std::to_string(guest_ncpus);
 }
 
 // --- GuestCell --------------------------------------------------------------------------------
@@ -51,36 +52,26 @@ void GuestCell::write(unsigned size, uint64_t value, uint64_t gip, bool rmw_end)
   x_.record(e);
 }
 
+void GuestCell::note(OpKind k, uint64_t value, uint64_t gip) {
+  x_.announce(PendingOp{k, id_, LockMode::Exclusive, false, false, Loc::current()});
+  Event e = event(k, Loc::current());
+  e.value = e.post = value;
+  if (k == OpKind::Read) e.pre = value;
+  e.gip = gip;
+  x_.record(e);
+}
+
 // --- the hardware local APIC ------------------------------------------------------------------
 
 uint64_t ApicHandler::apic_read(Cpu& c, uint32_t reg) {
   uint64_t v = c.lapic().read(reg);
   if (reg == APIC_ICR_LO && c.lapic().x2apic) v |= uint64_t(c.lapic().icr_hi) << 32;
-  GuestCell& cell = c.machine().reg_cell(c, reg);
-  (void)cell;
-  Execution& x = c.machine().exec();
-  x.announce(PendingOp{OpKind::Read, cell.id(), LockMode::Exclusive, false, false, Loc::current()});
-  Event e;
-  e.tid = x.current();
-  e.obj = cell.id();
-  e.kind = OpKind::Read;
-  e.value = e.pre = e.post = v;
-  e.gip = c.core().ip();
-  x.record(e);
+  c.machine().reg_cell(c, reg).note(OpKind::Read, v, c.core().ip());
   return v;
 }
 
 void ApicHandler::apic_write(Cpu& c, uint32_t reg, uint64_t value) {
-  Execution& x = c.machine().exec();
-  GuestCell& cell = c.machine().reg_cell(c, reg);
-  x.announce(PendingOp{OpKind::Write, cell.id(), LockMode::Exclusive, false, false, Loc::current()});
-  Event e;
-  e.tid = x.current();
-  e.obj = cell.id();
-  e.kind = OpKind::Write;
-  e.value = e.post = value;
-  e.gip = c.core().ip();
-  x.record(e);
+  c.machine().reg_cell(c, reg).note(OpKind::Write, value, c.core().ip());
   Lapic& l = c.lapic();
   switch (reg) {
     case APIC_TPR: l.tpr = static_cast<uint32_t>(value & 0xFF); break;
@@ -186,7 +177,7 @@ bool Cpu::apply(const Ipi& ipi) {
     case DeliveryMode::Init:
       lapic_.reset();  // APIC ID and x2APIC mode survive INIT
       if (bsp()) {
-        core_->start_real_mode(m_.programs_[0]->base);
+        core_->start_real_mode(m_.bsp_entry());
         set_state(CPU_RUNNING);
         return true;
       }
@@ -215,7 +206,7 @@ bool Cpu::apply(const Ipi& ipi) {
 }
 
 void Cpu::run_forever() {
-  if (bsp()) core_->start_real_mode(m_.programs_[0]->base);
+  if (bsp()) core_->start_real_mode(m_.bsp_entry());
   for (;;) {
     if (state() == CPU_RUNNING) {
       if (run_guest() == CoreExit::Halt) set_state(CPU_HALTED);
@@ -251,7 +242,7 @@ Machine& Machine::for_execution(Execution& x, const MachineConfig& c) {
 void Machine::reset(Execution& x) {
   x_ = &x;
   std::memcpy(ram_.data(), pristine_.data(), kRamSize);
-  const uint32_t n = static_cast<uint32_t>(cfg_.ncpus);
+  const uint32_t n = static_cast<uint32_t>(cfg_.guest_ncpus ? cfg_.guest_ncpus : cfg_.ncpus);
   std::memcpy(ram_.data() + kNcpus, &n, 4);
   cells_.clear();
   regs_.clear();
@@ -314,6 +305,7 @@ GuestCell& Machine::reg_cell(Cpu& c, uint32_t reg) {
   auto it = regs_.find(key);
   if (it != regs_.end()) return *it->second;
   auto cell = std::make_unique<GuestCell>(*x_, "cpu[" + std::to_string(c.index()) + "].lapic." + lapic_reg_name(reg), nullptr);
+  x_->object(cell->id()).hex = true;
   return *regs_.emplace(key, std::move(cell)).first->second;
 }
 

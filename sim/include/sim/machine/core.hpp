@@ -38,7 +38,7 @@ class CoreHost {
   virtual void wrmsr(Core& c, uint32_t msr, uint64_t value) = 0;
 };
 
-enum class CoreExit { Halt, Budget, Stopped, Fault };
+enum class CoreExit { Halt, Budget, Exit, Stopped, Fault };
 
 class Core {
  public:
@@ -59,6 +59,9 @@ class Core {
   CoreExit run(uint64_t budget);
   // From a callback: end run() at the next instruction boundary.
   void stop();
+  // From a callback (an exit to the VMM that needs userspace): end run() cleanly before the next
+  // instruction, so the current one completes and is never executed twice. run() returns Exit.
+  void request_exit() { exit_requested_ = true; }
   // The instruction executing now (inside callbacks) or last executed; 0 before any.
   uint64_t ip() const { return ip_; }
   uint32_t ip_len() const { return ip_len_; }
@@ -87,7 +90,7 @@ class Core {
   uint64_t ip_ = 0;
   uint32_t ip_len_ = 0;
   uint64_t instructions_ = 0;
-  bool halted_ = false, stop_ = false, budget_hit_ = false;
+  bool halted_ = false, stop_ = false, budget_hit_ = false, exit_requested_ = false;
   uint64_t budget_left_ = 0, resume_ = 0;
   bool rdmsr_pending_ = false;
   uint32_t rdmsr_msr_ = 0;

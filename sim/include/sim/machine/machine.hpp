@@ -47,6 +47,7 @@ struct MachineConfig {
   bool x2apic = false;
   std::string bsp_program = "bsp_init_sipi";
   std::string ap_program = "ap_trampoline";  // loaded at its base too (the SIPI target)
+  int guest_ncpus = 0;  // NCPUS as the guest reads it (0: ncpus)
   std::string key() const;
 };
 
@@ -76,6 +77,8 @@ class GuestCell : public SharedObject {
   GuestCell(Execution& x, const std::string& name, uint8_t* backing);
   uint64_t read(unsigned size, uint64_t gip, bool rmw_begin);
   void write(unsigned size, uint64_t value, uint64_t gip, bool rmw_end);
+  // A visible access whose value lives elsewhere (a LAPIC register).
+  void note(OpKind k, uint64_t value, uint64_t gip);
 
  private:
   uint8_t* p_;
@@ -135,6 +138,7 @@ class Machine : public CoreHost {
   void reset(Execution& x);
   Execution& exec() { return *x_; }
   const MachineConfig& config() const { return cfg_; }
+  uint32_t bsp_entry() const { return programs_[0]->base; }  // where the BSP program starts
   int ncpus() const { return cfg_.ncpus; }
   Cpu& cpu(int i) { return *cpus_[static_cast<size_t>(i)]; }
   Cpu* cpu_by_apic_id(uint32_t id);
@@ -145,6 +149,7 @@ class Machine : public CoreHost {
   // Guest memory (peek: not a visible operation, for invariants).
   uint32_t peek32(uint64_t addr) const;
   GuestCell& cell(uint64_t addr);
+  GuestCell& reg_cell(Cpu& c, uint32_t reg);  // cpu[i].lapic.<REG>
 
   // "sim/guest/ap_trampoline.S:21" and "0x8066 f0 0f c1 1d 04 90 00 00  lock xadd %ebx,STARTED_COUNT".
   std::pair<std::string, std::string> where(uint64_t gip) const;
@@ -168,8 +173,6 @@ class Machine : public CoreHost {
   std::map<uint64_t, std::unique_ptr<GuestCell>> cells_;
   std::map<std::pair<int, uint32_t>, std::unique_ptr<GuestCell>> regs_;  // (cpu, reg) -> LAPIC register cell
   friend class Cpu;
-  friend class ApicHandler;
-  GuestCell& reg_cell(Cpu& c, uint32_t reg);
 };
 
 }  // namespace vcpucheck::sim::machine
