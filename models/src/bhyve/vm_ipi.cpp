@@ -15,7 +15,7 @@ void vm_smp_rendezvous(ApVm& vm, CpuSet dest) {
   vm.rendezvous_mtx.lock();
   vm.rendezvous_mtx.unlock();
   for (int i = 0; i < vm.maxcpus; ++i)
-    if (dest >> i & 1) vcpu_notify_event(*vm_vcpu(vm, i));  // vm_vcpu() must not be NULL here
+    if (dest >> i & 1) vcpu_notify_event(*vm_vcpu(vm, i).deref());  // vm_vcpu() must not be NULL here
   for (int i = 0; i < vm.maxcpus; ++i)
     if (dest >> i & 1) vm.m.cpu(i).lapic().reset();  // vlapic_handle_init(): vlapic_reset()
 }
