@@ -50,6 +50,7 @@ struct ApVm : Vm {
   sim::Mutex rendezvous_mtx;
   sim::Atomic<CpuSet> active_cpus;   // CPU_SET_ATOMIC
   sim::Field<CpuSet> startup_cpus;   // [rendezvous_mtx] waiting for STARTUP
+  sim::Field<CpuSet> rendezvous_req_cpus;  // [rendezvous_mtx] targets of the rendezvous in progress
   sim::Atomic<bool> suspend;         // vm_suspend(VM_SUSPEND_DESTROY)
   std::vector<VmExit> exits;         // per vCPU: the exit being handled (owned by that vCPU's thread)
   // Userspace: an AP's thread waits here for the startup address (new bhyve).

@@ -31,6 +31,7 @@ ApVm::ApVm(Execution& x_, const Config& c)
       rendezvous_mtx(x_, "rendezvous_mtx"),
       active_cpus(x_, "active_cpus", 0),
       startup_cpus(x_, "startup_cpus", 0),
+      rendezvous_req_cpus(x_, "rendezvous_req_cpus", 0),
       suspend(x_, "suspend", false),
       exits(static_cast<size_t>(maxcpus)),
       start_mtx(x_, "bhyve.start_mtx"),

@@ -13,11 +13,15 @@ namespace {
 // does for idle vCPUs.
 void vm_smp_rendezvous(ApVm& vm, CpuSet dest) {
   vm.rendezvous_mtx.lock();
+  vm.rendezvous_req_cpus.set(dest);
   vm.rendezvous_mtx.unlock();
   for (int i = 0; i < vm.maxcpus; ++i)
     if (dest >> i & 1) vcpu_notify_event(*vm_vcpu(vm, i).deref());  // vm_vcpu() must not be NULL here
   for (int i = 0; i < vm.maxcpus; ++i)
     if (dest >> i & 1) vm.m.cpu(i).lapic().reset();  // vlapic_handle_init(): vlapic_reset()
+  vm.rendezvous_mtx.lock();
+  vm.rendezvous_req_cpus.set(0);  // every target done
+  vm.rendezvous_mtx.unlock();
 }
 
 // vm_await_start(): INIT targets now wait for STARTUP.

@@ -218,7 +218,7 @@ void Cpu::run_forever() {
 
 // --- Machine -----------------------------------------------------------------------------------
 
-Machine::Machine(const MachineConfig& c) : cfg_(c), ram_(kRamSize, 0) {
+Machine::Machine(const MachineConfig& c) : cfg_(c), ram_(kRamSize, 0), cells_(0x1000 / 4) {
   for (const std::string& name : {c.bsp_program, c.ap_program}) {
     const GuestProgram* p = find_guest_program(name);
     if (!p) throw std::invalid_argument("unknown guest program '" + name + "'");
@@ -244,7 +244,7 @@ void Machine::reset(Execution& x) {
   std::memcpy(ram_.data(), pristine_.data(), kRamSize);
   const uint32_t n = static_cast<uint32_t>(cfg_.guest_ncpus ? cfg_.guest_ncpus : cfg_.ncpus);
   std::memcpy(ram_.data() + kNcpus, &n, 4);
-  cells_.clear();
+  for (auto& c : cells_) c.reset();
   regs_.clear();
   apic_ = &hardware_;
   for (auto& c : cpus_) {
@@ -280,8 +280,8 @@ uint32_t Machine::peek32(uint64_t addr) const {
 
 GuestCell& Machine::cell(uint64_t addr) {
   const uint64_t word = addr & ~uint64_t(3);
-  auto it = cells_.find(word);
-  if (it != cells_.end()) return *it->second;
+  std::unique_ptr<GuestCell>& slot = cells_[(word - kSharedPage) / 4];
+  if (slot) return *slot;
   std::string name;
   if (word == kNcpus)
     name = "guest.ncpus";
@@ -296,8 +296,8 @@ GuestCell& Machine::cell(uint64_t addr) {
     std::snprintf(buf, sizeof buf, "guest[0x%llx]", static_cast<unsigned long long>(word));
     name = buf;
   }
-  auto cell = std::make_unique<GuestCell>(*x_, name, ram_.data() + word);
-  return *cells_.emplace(word, std::move(cell)).first->second;
+  slot = std::make_unique<GuestCell>(*x_, name, ram_.data() + word);
+  return *slot;
 }
 
 GuestCell& Machine::reg_cell(Cpu& c, uint32_t reg) {
@@ -328,7 +328,9 @@ std::pair<std::string, std::string> Machine::where(uint64_t gip) const {
   return {"guest", text};
 }
 
+namespace {
 Cpu& cpu_of(Machine& m, Core& c) { return m.cpu(c.index()); }
+}  // namespace
 
 uint64_t Machine::mmio_read(Core& c, uint64_t addr, unsigned size, bool rmw) {
   if (addr >= kLapicBase && addr < kLapicBase + 0x1000) {

@@ -170,7 +170,7 @@ class Machine : public CoreHost {
   std::vector<const GuestProgram*> programs_;
   ApicHandler hardware_;
   ApicHandler* apic_ = &hardware_;
-  std::map<uint64_t, std::unique_ptr<GuestCell>> cells_;
+  std::vector<std::unique_ptr<GuestCell>> cells_;  // the shared page's words, created on first access
   std::map<std::pair<int, uint32_t>, std::unique_ptr<GuestCell>> regs_;  // (cpu, reg) -> LAPIC register cell
   friend class Cpu;
 };
