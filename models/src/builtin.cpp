@@ -8,6 +8,7 @@ void register_builtin_models(Registry& r) {
   register_bhyve_models(r);
   register_x86_models(r);
   register_bhyve_ap_models(r);
+  register_kvm_models(r);
 }
 
 }  // namespace vcpucheck::models

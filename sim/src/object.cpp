@@ -9,6 +9,11 @@ Scope::Scope(Execution& x, const std::string& name, BlockId block) : x_(x) {
   x_.block_scopes.push_back(block.valid() ? block : scoped_block(x));
 }
 
+Scope::Scope(Execution& x, Absolute, const std::string& full_name, BlockId block) : x_(x) {
+  x_.name_scopes.push_back(full_name);
+  x_.block_scopes.push_back(block);
+}
+
 Scope::~Scope() {
   x_.name_scopes.pop_back();
   x_.block_scopes.pop_back();

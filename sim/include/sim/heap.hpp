@@ -76,7 +76,7 @@ Ptr<T> heap_alloc(Execution& x, const std::string& name, const Loc& loc, Args&&.
   BlockId b = heap_begin_alloc(x, name, true, loc);
   std::shared_ptr<T> obj;
   {
-    Scope s(x, x.block(b).name, b);
+    Scope s(x, Scope::Absolute{}, x.block(b).name, b);
     obj = std::make_shared<T>(x, std::forward<Args>(args)...);
   }
   x.arena.push_back(obj);

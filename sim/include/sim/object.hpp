@@ -13,6 +13,9 @@ namespace vcpucheck::sim {
 class Scope {
  public:
   Scope(Execution& x, const std::string& name, BlockId block = BlockId());
+  // A scope whose name is already complete (a heap block's): it does not nest in the current one.
+  struct Absolute {};
+  Scope(Execution& x, Absolute, const std::string& full_name, BlockId block);
   ~Scope();
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
