@@ -85,7 +85,7 @@ std::optional<sim::Violation> find_leak(const sim::Execution& x) {
     sim::Violation v;
     v.kind = sim::ViolationKind::Leak;
     v.object = bi.name;
-    v.message = "leak: " + bi.name + " (allocated at " + bi.alloc_at + ") was never freed and no pointer refers to it";
+    v.message = bi.name + " (allocated at " + bi.alloc_at + ") was never freed and no pointer refers to it";
     v.step = static_cast<int64_t>(x.steps());
     return v;
   }

@@ -9,6 +9,7 @@ void register_builtin_models(Registry& r) {
   register_x86_models(r);
   register_bhyve_ap_models(r);
   register_kvm_models(r);
+  register_kvm_ipiv_model(r);
 }
 
 }  // namespace vcpucheck::models

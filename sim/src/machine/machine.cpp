@@ -10,7 +10,7 @@ const char* cpu_state_name(int s) {
   return s >= 0 && s < 3 ? names[s] : "?";
 }
 
-std::string MachineConfig::key() const {
+std::string MachineConfig::key() const {  // the worker's machine for this configuration
   return std::to_string(ncpus) + (x2apic ? "/x2apic/" : "/xapic/") + bsp_program + "/" + ap_program + "/" +
          std::to_string(guest_ncpus);
 }
@@ -205,8 +205,18 @@ bool Cpu::apply(const Ipi& ipi) {
   }
 }
 
+void Cpu::run_from(uint32_t addr) {
+  core_->start_real_mode(addr);
+  if (state() != CPU_RUNNING) set_state(CPU_RUNNING);
+  run_loop();
+}
+
 void Cpu::run_forever() {
   if (bsp()) core_->start_real_mode(m_.bsp_entry());
+  run_loop();
+}
+
+void Cpu::run_loop() {
   for (;;) {
     if (state() == CPU_RUNNING) {
       if (run_guest() == CoreExit::Halt) set_state(CPU_HALTED);

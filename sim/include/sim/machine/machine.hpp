@@ -38,6 +38,7 @@ constexpr uint64_t kSharedPage = 0x9000;
 constexpr uint64_t kNcpus = kSharedPage + 0x00, kStartedCount = kSharedPage + 0x04, kBspDone = kSharedPage + 0x08,
                    kStartedIds = kSharedPage + 0x10;
 constexpr uint32_t kApTrampoline = 0x8000;  // SIPI vector 0x08
+constexpr uint64_t kAcks = kSharedPage + 0x0C;  // interrupts acknowledged (ipi_receiver)
 
 enum CpuState : int { CPU_RUNNING, CPU_HALTED, CPU_WAIT_FOR_SIPI };
 const char* cpu_state_name(int s);
@@ -106,6 +107,8 @@ class Cpu {
   bool apply(const Ipi& ipi);
   // The hardware run loop: run, halt, take IPIs, forever (idle when halted).
   void run_forever();
+  // The same, starting at `addr` in real mode at once (a vCPU whose registers the VMM set).
+  void run_from(uint32_t addr);
 
   // --- any thread ---------------------------------------------------------------------------
   void post(const Ipi& ipi);  // into the mailbox (under its lock), waking the CPU
@@ -117,6 +120,7 @@ class Cpu {
  private:
   friend class Machine;
   void reset_objects(Execution& x);
+  [[noreturn]] void run_loop();
   Machine& m_;
   int index_;
   std::unique_ptr<Core> core_;
