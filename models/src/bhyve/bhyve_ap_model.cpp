@@ -45,15 +45,12 @@ ApVm::ApVm(Execution& x_, const Config& c)
 ApVm::~ApVm() { m.set_apic_handler(nullptr); }
 
 void ApVm::check_invariants(Execution& e) {
-  auto report = [&](sim::ViolationKind k, const std::string& msg, const std::string& obj) {
-    e.report(sim::Violation{k, msg, obj, {}, -1});
-  };
   if (destroyed) return;  // destroy may cut a boot short
   // No vCPU beyond the configured ones is started (checked first: the wrong AP starting is the
   // cause when a configured one then never starts).
   for (int i = configured; i < maxcpus; ++i)
     if (!starts[static_cast<size_t>(i)].empty())
-      return report(sim::ViolationKind::Invariant,
+      return e.report(sim::ViolationKind::Invariant,
                     "vcpu[" + std::to_string(i) + "] was started, but only " + std::to_string(configured) +
                         " vCPUs are configured",
                     "vcpu[" + std::to_string(i) + "]");
@@ -61,15 +58,15 @@ void ApVm::check_invariants(Execution& e) {
   for (int i = 1; i < configured; ++i) {
     const std::string name = "vcpu[" + std::to_string(i) + "]";
     const std::vector<uint32_t>& s = starts[static_cast<size_t>(i)];
-    if (s.empty()) return report(sim::ViolationKind::Liveness, "AP " + name + " never started", name);
+    if (s.empty()) return e.report(sim::ViolationKind::Liveness, "AP " + name + " never started", name);
     if (s.size() > 1)
-      return report(sim::ViolationKind::Invariant, "AP " + name + " was started " + std::to_string(s.size()) + " times", name);
+      return e.report(sim::ViolationKind::Invariant, "AP " + name + " was started " + std::to_string(s.size()) + " times", name);
     if (s[0] != mc::kApTrampoline)
-      return report(sim::ViolationKind::Invariant, "AP " + name + " was started at the wrong address", name);
+      return e.report(sim::ViolationKind::Invariant, "AP " + name + " was started at the wrong address", name);
   }
   const uint32_t count = m.peek32(mc::kStartedCount);
   if (count != static_cast<uint32_t>(configured - 1))
-    return report(sim::ViolationKind::Invariant,
+    return e.report(sim::ViolationKind::Invariant,
                   "guest.started_count is " + std::to_string(count) + ", expected " + std::to_string(configured - 1),
                   "guest.started_count");
 }

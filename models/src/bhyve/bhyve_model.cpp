@@ -19,19 +19,12 @@ Vm::Vm(Execution& x_, const Config& c)
       cdev_gone(x_, "cdev_gone", false) {}
 
 void Vm::check_invariants(Execution& e) {
-  auto violation = [&](sim::ViolationKind k, const std::string& msg, const std::string& obj) {
-    sim::Violation v;
-    v.kind = k;
-    v.message = msg;
-    v.object = obj;
-    e.report(std::move(v));
-  };
   // I2: at most one vCPU per id.
   for (int id = 0; id < maxcpus; ++id) {
     int n = 0;
     for (const auto& [i, _] : allocated) n += i == id;
     if (n > 1)
-      return violation(sim::ViolationKind::Invariant,
+      return e.report(sim::ViolationKind::Invariant,
                        "I2: " + std::to_string(n) + " vCPUs were allocated for id " + std::to_string(id) +
                            "; vm.vcpu[" + std::to_string(id) + "] keeps only the last",
                        "vcpu[" + std::to_string(id) + "]");
@@ -39,9 +32,9 @@ void Vm::check_invariants(Execution& e) {
   for (const auto& [id, v] : allocated) {
     const std::string name = "vcpu[" + std::to_string(id) + "]";
     if (destroyed && !e.block(v.block()).freed)  // I4: destroy frees every vCPU there is
-      return violation(sim::ViolationKind::Leak, "I4: " + name + " was created while the VM was being destroyed and is never freed", name);
+      return e.report(sim::ViolationKind::Leak, "I4: " + name + " was created while the VM was being destroyed and is never freed", name);
     if (!destroyed && v->state.peek() != VCPU_IDLE)  // every ioctl unlocks what it locked
-      return violation(sim::ViolationKind::Invariant,
+      return e.report(sim::ViolationKind::Invariant,
                        name + " ends " + vcpu_state_name(v->state.peek()) + ": an ioctl left it locked", name);
   }
 }

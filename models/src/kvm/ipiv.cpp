@@ -197,30 +197,27 @@ void vcpu_thread(IpivKvm& k, int id) {
 }  // namespace
 
 void IpivKvm::check_invariants(Execution& e) {
-  auto report = [&](sim::ViolationKind kind, const std::string& msg, const std::string& obj) {
-    e.report(sim::Violation{kind, msg, obj, {}, -1});
-  };
   const Ptr<PidTable>& table = pid_table.peek();
   for (int64_t id : created_ids) {
     if (id >= max_vcpu_ids.peek())
-      return report(sim::ViolationKind::Invariant,
+      return e.report(sim::ViolationKind::Invariant,
                     "vcpu" + std::to_string(id) + " exists but max_vcpu_ids is " + std::to_string(max_vcpu_ids.peek()), "max_vcpu_ids");
   }
   for (int i = 0; i < nvcpus; ++i) {
     const Ptr<IpivVcpu>& v = vcpu_fds.peek(static_cast<size_t>(i)).peek();
     if (!v) continue;
     if (v->vmcs_pid_table.peek() != table)
-      return report(sim::ViolationKind::Invariant,
+      return e.report(sim::ViolationKind::Invariant,
                     "vcpu" + std::to_string(i) + "'s VMCS points to a PID table that is not the VM's (two tables were allocated; " +
                         std::to_string(lost_ipis) + " IPI(s) lost)",
                     "pid_table");
     if (v->vmcs_last_pid_index.peek() + 1 > table->entry.size())
-      return report(sim::ViolationKind::Invariant, "vcpu" + std::to_string(i) + "'s last PID index exceeds the table", "pid_table");
+      return e.report(sim::ViolationKind::Invariant, "vcpu" + std::to_string(i) + "'s last PID index exceeds the table", "pid_table");
   }
   if (ran_guest) {
     const uint32_t acks = m.peek32(mc::kAcks);
     if (acks != static_cast<uint32_t>(nvcpus - 1) || lost_ipis)
-      return report(sim::ViolationKind::Invariant,
+      return e.report(sim::ViolationKind::Invariant,
                     std::to_string(lost_ipis) + " IPI(s) lost: the peers acknowledged " + std::to_string(acks) + " of " +
                         std::to_string(nvcpus - 1),
                     "guest.acks");

@@ -61,10 +61,9 @@ void kvm_for_each_vcpu(OnlineKvm& kvm) {
 void OnlineKvm::check_invariants(Execution& e) {
   const int online = online_vcpus.peek();
   if (online != created_vcpus.peek())
-    return e.report(sim::Violation{sim::ViolationKind::Invariant,
-                                   "online_vcpus is " + std::to_string(online) + " but " +
+    return e.report(sim::ViolationKind::Invariant, "online_vcpus is " + std::to_string(online) + " but " +
                                        std::to_string(created_vcpus.peek()) + " vCPUs were created",
-                                   "online_vcpus", {}, -1});
+                                   "online_vcpus");
 }
 
 }  // namespace vcpucheck::models::kvm

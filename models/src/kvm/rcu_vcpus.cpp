@@ -81,10 +81,9 @@ void RcuKvm::check_invariants(Execution& e) {
     int n = 0;
     for (int s : seen) n += s == id;
     if (n != 1)
-      return e.report(sim::Violation{sim::ViolationKind::Invariant,
-                                     "vcpu " + std::to_string(id) + " was created but is reachable " + std::to_string(n) +
+      return e.report(sim::ViolationKind::Invariant, "vcpu " + std::to_string(id) + " was created but is reachable " + std::to_string(n) +
                                          " times through kvm->vcpus",
-                                     "vcpus", {}, -1});
+                                     "vcpus");
   }
 }
 

@@ -26,29 +26,26 @@ struct Boot : Instance {
   Boot(Execution& x, const Config& c) : m(Machine::for_execution(x, machine_config(c))) {}
 
   void check_invariants(Execution& x) override {
-    auto report = [&](sim::ViolationKind k, const std::string& msg, const std::string& obj) {
-      x.report(sim::Violation{k, msg, obj, {}, -1});
-    };
     const int n = m.ncpus();
     for (int i = 1; i < n; ++i) {
       Cpu& c = m.cpu(i);
       const std::string name = "cpu[" + std::to_string(i) + "]";
-      if (c.starts.empty()) return report(sim::ViolationKind::Liveness, "AP " + name + " never started", name);
+      if (c.starts.empty()) return x.report(sim::ViolationKind::Liveness, "AP " + name + " never started", name);
       if (c.starts.size() > 1)
-        return report(sim::ViolationKind::Invariant, "AP " + name + " started " + std::to_string(c.starts.size()) + " times", name);
+        return x.report(sim::ViolationKind::Invariant, "AP " + name + " started " + std::to_string(c.starts.size()) + " times", name);
       if (c.starts[0] != kApTrampoline)
-        return report(sim::ViolationKind::Invariant, "AP " + name + " started at the wrong address", name);
+        return x.report(sim::ViolationKind::Invariant, "AP " + name + " started at the wrong address", name);
     }
     if (m.config().ap_program != "ap_trampoline") return;  // the other AP programs keep no record
     const uint32_t count = m.peek32(kStartedCount);
     if (count != static_cast<uint32_t>(n - 1))
-      return report(sim::ViolationKind::Invariant,
+      return x.report(sim::ViolationKind::Invariant,
                     "guest.started_count is " + std::to_string(count) + ", expected " + std::to_string(n - 1), "guest.started_count");
     std::vector<int> seen(static_cast<size_t>(n), 0);
     for (int k = 0; k < n - 1; ++k) {
       uint32_t id = m.peek32(kStartedIds + 4 * static_cast<uint64_t>(k));
       if (id == 0 || id >= static_cast<uint32_t>(n) || seen[id]++)
-        return report(sim::ViolationKind::Invariant, "guest.started_ids[" + std::to_string(k) + "] = " + std::to_string(id),
+        return x.report(sim::ViolationKind::Invariant, "guest.started_ids[" + std::to_string(k) + "] = " + std::to_string(id),
                       "guest.started_ids");
     }
   }

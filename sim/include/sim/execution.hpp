@@ -181,6 +181,9 @@ class Execution {
   const std::optional<Violation>& violation() const { return violation_; }
   // Reports a violation found outside any thread (end-of-execution checks, detectors).
   void report(Violation v);
+  void report(ViolationKind k, std::string message, std::string object) {
+    report(Violation{k, std::move(message), std::move(object), {}, -1});
+  }
 
   // An Involved entry for the event at `step`, or for a pending operation.
   Involved describe(const Event& e, int64_t step) const;
