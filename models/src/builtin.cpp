@@ -10,6 +10,7 @@ void register_builtin_models(Registry& r) {
   register_bhyve_ap_models(r);
   register_kvm_models(r);
   register_kvm_ipiv_model(r);
+  register_qemu_models(r);
 }
 
 }  // namespace vcpucheck::models
