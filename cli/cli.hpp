@@ -37,6 +37,9 @@ models::StrategySpec effective_strategy(const models::Scenario& s, const Overrid
 std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spec);
 Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& spec, bool progress);
 std::string summary_line(const models::Scenario& s, const Outcome& o);
+// A model error or a guest fault is bad input (a wrong configuration, a broken guest program),
+// not a protocol violation: the one-line reason, or "" for anything else.
+std::string bad_input_reason(const models::Scenario& s, const Outcome& o);
 // Writes the counterexample trace; returns the path written.
 std::string write_trace(const models::Scenario& s, const models::StrategySpec& spec, const Outcome& o,
                         const std::string& path);

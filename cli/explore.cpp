@@ -110,6 +110,16 @@ std::string write_trace(const models::Scenario& s, const models::StrategySpec& s
   return path;
 }
 
+std::string bad_input_reason(const models::Scenario& s, const Outcome& o) {
+  const auto& r = o.result;
+  if (!r.counterexample || !r.counterexample->violation) return "";
+  const sim::Violation& v = *r.counterexample->violation;
+  if (v.kind != sim::ViolationKind::ModelError && v.kind != sim::ViolationKind::GuestFault) return "";
+  if (!s.expect.pass && s.expect.violation == v.kind) return "";  // the scenario expects exactly this
+  return s.file + ": " + (v.kind == sim::ViolationKind::GuestFault ? "a guest program faulted: " : "the model refused it: ") +
+         v.message;
+}
+
 int cmd_explore(const models::Registry& reg, const std::vector<std::string>& args) {
   Parsed p = parse_options("explore", args,
                            {"strategy", "seed", "executions", "preemptions", "max-steps", "depth", "trace-out"}, {});
@@ -118,6 +128,7 @@ int cmd_explore(const models::Registry& reg, const std::vector<std::string>& arg
   models::Scenario s = models::load_scenario(p.positional[0], reg);
   models::StrategySpec spec = effective_strategy(s, ov);
   Outcome o = explore_scenario(s, spec, true);
+  if (std::string bad = bad_input_reason(s, o); !bad.empty()) throw UsageError(bad);
   std::cout << summary_line(s, o) << "\n";
   if (!o.result.counterexample) return 0;
   std::cout << traces::format_verdict(*o.result.counterexample);

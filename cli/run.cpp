@@ -107,6 +107,7 @@ int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
       c.name = s.name.empty() ? fs::path(f).stem().string() : s.name;
       models::StrategySpec spec = effective_strategy(s, ov);
       Outcome o = explore_scenario(s, spec, jobs == 1);
+      if (std::string bad = bad_input_reason(s, o); !bad.empty()) throw UsageError(bad);
       c.seconds = o.seconds;
       std::string why = judge(s, o);
       c.ok = why.empty();

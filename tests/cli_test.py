@@ -114,6 +114,15 @@ class BadInput(Scratch):
         self.assert_bad_input(["explore", "scenarios/litmus/racy-counter.json", "--seed", "x"], "--seed")
         self.assert_bad_input(["list", "extra"], "list takes no arguments")
 
+    def test_model_refusing_its_arguments_is_bad_input(self):
+        p = self.write("s.json", {"model": "bhyve", "params": {"maxcpus": 2},
+                                  "threads": [{"name": "T", "ops": [{"op": "vcpu_ioctl", "args": {"vcpu": 7}}]}],
+                                  "expect": {"verdict": "pass"}})
+        self.assert_bad_input(["explore", p], p, "the model refused it", "outside 0..maxcpus-1")
+        code, out, _ = run("run", p)
+        self.assertEqual(code, 2)
+        self.assertIn("BAD", out)
+
     def test_bad_plugin(self):
         self.assert_bad_input(["--load", "/nonexistent.so", "list"], "/nonexistent.so", "cannot load models")
 
