@@ -57,7 +57,7 @@ Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& 
   out.strategy = spec.name;
   try {
     out.result = checker::explore(*strategy, [&](sim::Execution& x) { models::setup_scenario(s, x); }, o);
-  } catch (const std::runtime_error& e) {
+  } catch (const std::exception& e) {  // a model that could not build its world, or broke the engine's rules
     throw UsageError(s.file + ": " + e.what());
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -123,6 +123,14 @@ class BadInput(Scratch):
         self.assertEqual(code, 2)
         self.assertIn("BAD", out)
 
+    def test_parameter_out_of_range(self):
+        for model, params, path in (("bhyve", {"maxcpus": -3}, "/params/maxcpus"),
+                                    ("bench.lastzero", {"n": -1}, "/params/n"),
+                                    ("bench.opt_lock", {"n": 1000}, "/params/n")):
+            p = self.write("p.json", {"model": model, "params": params,
+                                      "threads": [{"name": "T", "ops": []}], "expect": {"verdict": "pass"}})
+            self.assert_bad_input(["explore", p], p, path, "expected")
+
     def test_bad_plugin(self):
         self.assert_bad_input(["--load", "/nonexistent.so", "list"], "/nonexistent.so", "cannot load models")
 

@@ -65,7 +65,11 @@ void register_bench_models(Registry& r) {
                       int64_t v = m.array.at(j - 1).load();
                       m.array.at(j).store(v + 1);
                     })},
-      [](Execution& x, const Config& c) { return std::make_shared<LastZero>(x, c.params.i("n")); }});
+      [](Execution& x, const Config& c) { return std::make_shared<LastZero>(x, c.params.i("n")); },
+      [](const Config& c) -> std::pair<std::string, std::string> {
+        if (c.params.i("n") < 1 || c.params.i("n") > 32) return {"/params/n", "expected 1 to 32"};
+        return {};
+      }});
 
   r.add(ModelDef{
       "bench.opt_lock",
@@ -85,7 +89,11 @@ void register_bench_models(Registry& r) {
                        }
                      }
                    })},
-      [](Execution& x, const Config& c) { return std::make_shared<OptLock>(x, c.params.i("n")); }});
+      [](Execution& x, const Config& c) { return std::make_shared<OptLock>(x, c.params.i("n")); },
+      [](const Config& c) -> std::pair<std::string, std::string> {
+        if (c.params.i("n") < 0 || c.params.i("n") > 64) return {"/params/n", "expected 0 to 64"};
+        return {};
+      }});
 
   r.add(ModelDef{
       "bench.casrot",

@@ -103,6 +103,7 @@ void register_bhyve_ap_models(Registry& r) {
     if (n < 1 || n > 8) return {"/params/ncpus", "expected 1 to 8"};
     if (max < n || max > 8) return {"/params/maxcpus", "expected ncpus to 8"};
     if (g < 0 || g > max) return {"/params/guest_ncpus", "expected 0 to maxcpus"};
+    if (c.params.i("run_slices") < 0 || c.params.i("run_slices") > 64) return {"/params/run_slices", "expected 0 to 64"};
     return {};
   };
   m.ops = {

@@ -71,6 +71,11 @@ void register_bhyve_models(Registry& r) {
        "vmmdev_destroy freezes the vCPUs without vcpus_init_lock and before disabling creation"},
       {"snapshot-no-null-skip", "the snapshot walk over vm->vcpu[] does not skip NULL (unallocated) slots"},
   };
+  m.validate = [](const Config& c) -> std::pair<std::string, std::string> {
+    if (c.params.i("maxcpus") < 1 || c.params.i("maxcpus") > 16) return {"/params/maxcpus", "expected 1 to 16"};
+    if (c.params.i("run_slices") < 0 || c.params.i("run_slices") > 64) return {"/params/run_slices", "expected 0 to 64"};
+    return {};
+  };
   m.ops = {
       op<Vm>("vcpu_ioctl", "a per-vCPU ioctl (VM_GET_REGISTER): allocate on first use, lock one, use, unlock", {vcpu},
              [](Vm& vm, X&, const Args& a) { ioctl_vcpu(vm, id_arg(vm, a), false); }),
