@@ -69,10 +69,12 @@ struct ApVm : Vm {
 class Vlapic final : public mc::ApicHandler {
  public:
   explicit Vlapic(ApVm& vm) : vm_(vm) {}
-  void apic_write(mc::Cpu& c, uint32_t reg, uint64_t value) override;
+  // An ICR write: bhyve's handler instead of hardware delivery. x2APIC ICR writes are WRMSR
+  // exits, handled inside a critical section.
+  void send_ipi(mc::Cpu& c, const mc::Icr& icr) override;
 
  private:
-  void icrlo_write_handler(mc::Cpu& c, uint64_t icr);
+  void icrlo_write_handler(mc::Cpu& c, const mc::Icr& icr);
   ApVm& vm_;
 };
 
@@ -80,8 +82,9 @@ CpuSet vlapic_calcdest(ApVm& vm, const mc::Icr& icr, int self);
 int vm_handle_ipi(ApVm& vm, int vcpuid, VmExit& exit, bool& retu);
 // The kernel side of VM_RUN with the guest: runs the vCPU's core until userspace has to act.
 VmExit vm_run_guest(ApVm& vm, int vcpuid);
-// Userspace: a vCPU thread (fbsdrun_start_thread + vm_loop).
+// Userspace: a vCPU thread (fbsdrun_start_thread + vm_loop), and bhyve's main().
 void bhyve_vcpu_thread(ApVm& vm, int vcpuid);
+void bhyve_main(ApVm& vm);
 void vm_suspend_destroy(ApVm& vm);
 
 }  // namespace vcpucheck::models::bhyve

@@ -4,8 +4,6 @@
 
 namespace vcpucheck::models::bhyve {
 
-void bhyve_main(ApVm& vm);
-
 namespace {
 
 mc::MachineConfig machine_config(const Config& c) {

@@ -21,9 +21,8 @@ CpuSet vlapic_calcdest(ApVm& vm, const mc::Icr& icr, int self) {
   return icr.dest < 32 ? active & (CpuSet(1) << icr.dest) : 0;
 }
 
-void Vlapic::icrlo_write_handler(mc::Cpu& c, uint64_t icrval) {
+void Vlapic::icrlo_write_handler(mc::Cpu& c, const mc::Icr& icr) {
   const int self = c.index();
-  const mc::Icr icr = mc::decode_icr(icrval, c.lapic().x2apic);
   if (!mc::icr_invalid_reason(icr).empty()) return;  // !vlapic_is_icr_valid(): ignore
   if (icr.mode != DeliveryMode::Init && icr.mode != DeliveryMode::Startup) {
     ApicHandler::send_ipi(c, icr);  // fixed: vlapic_set_intr_ready() on each target
@@ -62,19 +61,11 @@ void Vlapic::icrlo_write_handler(mc::Cpu& c, uint64_t icrval) {
   c.core().request_exit();  // *retu = true
 }
 
-void Vlapic::apic_write(mc::Cpu& c, uint32_t reg, uint64_t value) {
-  if (reg != mc::APIC_ICR_LO) return ApicHandler::apic_write(c, reg, value);
-  // Record the register write as the guest made it, then run bhyve's handler instead of hardware
-  // delivery. x2APIC ICR writes are WRMSR exits, handled inside a critical section.
-  mc::Lapic& l = c.lapic();
-  l.icr_lo = static_cast<uint32_t>(value);
-  if (l.x2apic) l.icr_hi = static_cast<uint32_t>(value >> 32);
-  const uint64_t icr = l.x2apic ? value : (uint64_t(l.icr_hi) << 32 | l.icr_lo);
-  Execution& x = vm_.x;
-  c.machine().reg_cell(c, reg).note(sim::OpKind::Write, value, c.core().ip());
-  if (l.x2apic) sim::critical_enter(x);
+void Vlapic::send_ipi(mc::Cpu& c, const mc::Icr& icr) {
+  const bool x2apic = c.lapic().x2apic;
+  if (x2apic) sim::critical_enter(vm_.x);
   icrlo_write_handler(c, icr);
-  if (l.x2apic) sim::critical_exit(x);
+  if (x2apic) sim::critical_exit(vm_.x);
 }
 
 }  // namespace vcpucheck::models::bhyve

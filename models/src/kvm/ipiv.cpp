@@ -76,12 +76,10 @@ struct IpivKvm : Instance {
 class IpivApic final : public mc::ApicHandler {
  public:
   explicit IpivApic(IpivKvm& k) : k_(k) {}
-  void apic_write(mc::Cpu& c, uint32_t reg, uint64_t value) override {
-    if (reg != mc::APIC_ICR_LO || !c.lapic().x2apic) return ApicHandler::apic_write(c, reg, value);
-    c.machine().reg_cell(c, reg).note(sim::OpKind::Write, value, c.core().ip());
-    const mc::Icr icr = mc::decode_icr(value, true);
-    if (icr.mode != mc::DeliveryMode::Fixed || icr.logical || icr.shorthand != mc::Shorthand::None)
-      return ApicHandler::send_ipi(c, icr);
+  void send_ipi(mc::Cpu& c, const mc::Icr& icr) override {
+    if (!c.lapic().x2apic || icr.mode != mc::DeliveryMode::Fixed || icr.logical ||
+        icr.shorthand != mc::Shorthand::None || !mc::icr_invalid_reason(icr).empty())
+      return ApicHandler::send_ipi(c, icr);  // not virtualized: KVM's emulated APIC (or ignored)
     IpivVcpu& s = *k_.vcpu_fds.peek(static_cast<size_t>(c.index())).peek();  // this CPU's own VMCS
     if (icr.dest > s.vmcs_last_pid_index.get()) return ApicHandler::send_ipi(c, icr);  // APIC-write exit
     Ptr<PidTable> table = s.vmcs_pid_table.get();
