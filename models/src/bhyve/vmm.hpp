@@ -77,7 +77,6 @@ struct Vm : Instance {
   sim::Field<bool> cdev_gone;                  // [dev_ref]
   bool destroyed = false;                      // bookkeeping for the end-of-execution invariants
   std::vector<std::pair<int, Ptr<Vcpu>>> allocated;  // every vcpu_alloc(), in order (bookkeeping)
-  std::vector<int> frozen_by_destroy;                 // what destroy's lock-all froze
 
   Vm(Execution& x, const Config& c);
   void check_invariants(Execution& x) override;

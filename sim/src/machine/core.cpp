@@ -71,8 +71,6 @@ Core::~Core() {
 void Core::power_on() {
   check(uc_context_restore(E(uc_), static_cast<uc_context*>(ctx0_)), "restore context");
   ip_ = 0;
-  ip_len_ = 0;
-  instructions_ = 0;
   rdmsr_pending_ = false;
   rmw_addr_ = UINT64_MAX;
 }
@@ -128,7 +126,7 @@ bool Core::locked_rmw_at(uint64_t addr) const {
   return p + 1 < ram_size_ && (ram_[p] == 0x86 || ram_[p] == 0x87) && (ram_[p + 1] >> 6) != 3;
 }
 
-void Core::on_code(void* uc, uint64_t addr, uint32_t size, void* self) {
+void Core::on_code(void* uc, uint64_t addr, uint32_t, void* self) {
   Core& c = *static_cast<Core*>(self);
   if (c.error_) return;
   try {
@@ -145,8 +143,6 @@ void Core::on_code(void* uc, uint64_t addr, uint32_t size, void* self) {
       return;
     }
     c.ip_ = addr;
-    c.ip_len_ = size;
-    ++c.instructions_;
     uint64_t p = addr;
     while (p < c.ram_size_ && is_prefix(c.ram_[p])) ++p;
     if (p + 1 >= c.ram_size_) return;

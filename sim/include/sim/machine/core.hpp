@@ -64,9 +64,7 @@ class Core {
   void request_exit() { exit_requested_ = true; }
   // The instruction executing now (inside callbacks) or last executed; 0 before any.
   uint64_t ip() const { return ip_; }
-  uint32_t ip_len() const { return ip_len_; }
   const std::string& fault() const { return fault_; }
-  uint64_t instructions() const { return instructions_; }
 
  private:
   static void on_code(void* uc, uint64_t addr, uint32_t size, void* self);
@@ -88,8 +86,6 @@ class Core {
   void* ctx0_ = nullptr; // uc_context*: power-on state
   std::vector<std::unique_ptr<Region>> regions_;
   uint64_t ip_ = 0;
-  uint32_t ip_len_ = 0;
-  uint64_t instructions_ = 0;
   bool halted_ = false, stop_ = false, budget_hit_ = false, exit_requested_ = false;
   uint64_t budget_left_ = 0, resume_ = 0;
   bool rdmsr_pending_ = false;
