@@ -48,22 +48,25 @@ class Outcomes final : public sim::Observer {
   std::set<std::string> seen;
   void on_end(Execution& x) override {
     std::vector<std::string> per_thread(x.thread_count());
-    for (const auto& e : x.events())
+    std::vector<int> count(x.thread_count());
+    for (const auto& e : x.events()) {
+      ++count[e.tid.v];  // how far each thread got: prefixes cut by the step bound differ in it
       if (e.kind == sim::OpKind::Read || e.kind == sim::OpKind::CasFail || e.kind == sim::OpKind::Rmw ||
           e.kind == sim::OpKind::TryFail || e.kind == sim::OpKind::SleepWait ||
           (e.kind == sim::OpKind::Acquire && (e.flags & sim::kFlagTry)))
         per_thread[e.tid.v] += x.object(e.obj).name + "=" + std::to_string(e.value) + sim::op_name(e.kind) + ";";
+    }
     std::string key;
-    for (const auto& s : per_thread) key += s + "|";
+    for (size_t t = 0; t < per_thread.size(); ++t) key += per_thread[t] + "#" + std::to_string(count[t]) + "|";
     key += x.violation() ? sim::violation_name(x.violation()->kind) : "ok";
     seen.insert(key);
   }
 };
 
-std::set<std::string> outcomes(checker::Strategy& s, const checker::Setup& world) {
+std::set<std::string> outcomes(checker::Strategy& s, const checker::Setup& world, uint64_t max_steps) {
   Outcomes o;
   checker::ExploreOptions opt;
-  opt.bounds.max_steps = 200;
+  opt.bounds.max_steps = max_steps;
   // Keep exploring past violations: the oracle compares complete outcome sets.
   for (;;) {
     sim::FiberPool pool;
@@ -82,13 +85,19 @@ std::set<std::string> outcomes(checker::Strategy& s, const checker::Setup& world
   return o.seen;
 }
 
-void same_outcomes(const checker::Setup& world) {
+// With a small `max_steps`, executions are prefixes cut by the bound: DPOR must reach every prefix
+// outcome the naive search reaches, threads starved by the cut included.
+void same_outcomes(const checker::Setup& world, uint64_t max_steps = 200) {
   checker::Dpor d({});
   Naive n;
-  auto a = outcomes(d, world);
-  auto b = outcomes(n, world);
+  auto a = outcomes(d, world, max_steps);
+  auto b = outcomes(n, world, max_steps);
   CHECK(a.size() == b.size());
   CHECK(a == b);
+  for (const auto& k : b)
+    if (!a.count(k)) MESSAGE("missed by dpor: " << k);
+  for (const auto& k : a)
+    if (!b.count(k)) MESSAGE("invented by dpor: " << k);
 }
 
 struct Mem {
@@ -252,4 +261,108 @@ TEST_CASE("oracle: deadlock outcomes are found alike") {
       s.sx.xunlock();
     });
   });
+}
+
+TEST_CASE("oracle: prefixes cut by the step bound, spinning and independent threads") {
+  // A thread that never ends, one that spins on what another writes, one that writes once: every
+  // prefix of 7 and of 10 steps.
+  for (uint64_t bound : {7u, 10u}) {
+    CAPTURE(bound);
+    same_outcomes(
+        [](Execution& e) {
+          auto& s = test::make_state<Mem>(e);
+          e.spawn("looper", [&s] {
+            for (;;) s.y.store(s.y.load() + 1);
+          });
+          e.spawn("spinner", [&s] {
+            while (s.x.load() == 0) {
+            }
+            s.ready.set(1);
+          });
+          e.spawn("setter", [&s] { s.x.store(1); });
+        },
+        bound);
+  }
+  // A thread blocked at the cut on a lock a looping thread holds.
+  same_outcomes(
+      [](Execution& e) {
+        auto& s = test::make_state<Mem>(e);
+        e.spawn("holder", [&s] {
+          (void)s.x.load();
+          s.m.lock();
+          for (;;) s.y.store(s.y.load() + 1);
+        });
+        e.spawn("waiter", [&s] {
+          s.m.lock();
+          s.x.store(1);
+          s.m.unlock();
+        });
+      },
+      8);
+}
+
+TEST_CASE("oracle: prefixes cut by the step bound, with locks, a CAS and a trylock") {
+  for (uint64_t bound : {6u, 9u, 12u}) {
+    CAPTURE(bound);
+    same_outcomes(
+        [](Execution& e) {
+          auto& s = test::make_state<Mem>(e);
+          for (int i = 0; i < 2; ++i)
+            e.spawn("L" + std::to_string(i), [&s] {
+              for (;;) {
+                s.m.lock();
+                s.ready.set(s.ready.get() + 1);
+                s.m.unlock();
+              }
+            });
+          e.spawn("C", [&s] {
+            int exp = 0;
+            s.x.compare_exchange(exp, 1);
+            if (s.m.trylock()) s.m.unlock();
+          });
+        },
+        bound);
+  }
+}
+
+TEST_CASE("oracle: prefixes cut by the step bound, with sleep/wakeup and RCU") {
+  for (uint64_t bound : {5u, 8u, 11u}) {
+    CAPTURE(bound);
+    for (bool timeout : {false, true}) {
+      CAPTURE(timeout);
+      same_outcomes(
+          [timeout](Execution& e) {
+            auto& s = test::make_state<Mem>(e);
+            e.spawn("waiter", [&s, timeout] {
+              s.m.lock();
+              while (!s.ready.get()) s.chan.sleep(s.m, timeout);
+              s.m.unlock();
+            });
+            e.spawn("waker", [&s] {
+              s.m.lock();
+              s.ready.set(1);
+              s.chan.wakeup();
+              s.m.unlock();
+            });
+          },
+          bound);
+    }
+    same_outcomes(
+        [](Execution& e) {
+          auto& s = test::make_state<Mem>(e);
+          e.spawn("reader", [&s] {
+            for (;;) {
+              s.rcu.read_lock();
+              (void)s.x.load();
+              s.rcu.read_unlock();
+            }
+          });
+          e.spawn("updater", [&s] {
+            s.x.store(1);
+            s.rcu.synchronize();
+            s.y.store(1);
+          });
+        },
+        bound);
+  }
 }

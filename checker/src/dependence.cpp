@@ -25,6 +25,8 @@ bool dependent(const sim::Execution& x, const Event& a, const Event& b) {
       auto is = [&](OpKind x, OpKind y) { return (a.kind == x && b.kind == y) || (a.kind == y && b.kind == x); };
       if (is(OpKind::Acquire, OpKind::Acquire)) return excl;
       if (is(OpKind::Release, OpKind::Acquire)) return excl;  // a release enables the acquire
+      // A failed trylock reads the lock's state: the acquire that made it fail wrote it.
+      if (is(OpKind::Acquire, OpKind::TryFail)) return excl;
       return is(OpKind::Release, OpKind::TryFail);
     }
     case ObjectClass::Channel:

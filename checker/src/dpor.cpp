@@ -56,7 +56,8 @@ void Dpor::drop_first_child(int32_t parent) {
   free_subtree(c);
 }
 
-void Dpor::begin(sim::Execution&) {
+void Dpor::begin(sim::Execution& x) {
+  max_steps_ = std::min<uint64_t>(x.bounds().max_steps, INT64_MAX / 4);
   steps_.clear();
   races_.clear();
   width_ = 0;  // a thread's clock is cleared when it is spawned
@@ -167,23 +168,10 @@ void Dpor::plan_without_preemption(size_t i, ThreadId t) {
   }
 }
 
-void Dpor::on_event(sim::Execution& x, const Event& e) {
-  const uint32_t j = static_cast<uint32_t>(steps_.size());
-  const uint32_t t = e.tid.v;
-  // Happens-before over dependence: this thread's history, joined threads, and the direct races.
-  // The new step's clock is built in place (`covered`), starting from the thread's last clock.
-  steps_.emplace_back();
-  Step& me = steps_.back();
-  me.ev = e;
-  Clock& covered = me.clock;
-  covered = thread_last_[t] >= 0 ? steps_[static_cast<size_t>(thread_last_[t])].clock : spawn_clock_[t];
+void Dpor::find_races(const sim::Execution& x, const Event& e, uint32_t j, Clock& covered) {
   auto join_into = [&](const Clock& c) {
     for (uint32_t k = 0; k < width_; ++k) covered[k] = std::max(covered[k], c[k]);
   };
-  if (e.kind == OpKind::Join) {
-    const int32_t last = thread_last_[e.value];
-    join_into(last >= 0 ? steps_[static_cast<size_t>(last)].clock : spawn_clock_[e.value]);
-  }
   auto consider = [&](uint32_t i) {
     const Step& s = steps_[i];
     if (s.ev.tid == e.tid || !dependent(x, s.ev, e)) return;
@@ -201,8 +189,7 @@ void Dpor::on_event(sim::Execution& x, const Event& e) {
     races_.emplace_back(i, j);
     join_into(s.clock);
   };
-  if (e.obj.valid()) {
-    if (obj_steps_.size() <= e.obj.v) obj_steps_.resize(x.object_count());
+  if (e.obj.valid() && e.obj.v < obj_steps_.size()) {
     const auto& list = obj_steps_[e.obj.v];
     const bool memory = x.object(e.obj).cls == sim::ObjectClass::Memory;
     for (size_t k = list.size(); k-- > 0;) {
@@ -214,13 +201,31 @@ void Dpor::on_event(sim::Execution& x, const Event& e) {
         break;
     }
   }
-  if (e.block.valid()) {
-    if (block_steps_.size() <= e.block.v) block_steps_.resize(x.block_count());
-    auto& list = block_steps_[e.block.v];
+  if (e.block.valid() && e.block.v < block_steps_.size()) {
+    const auto& list = block_steps_[e.block.v];
     for (size_t k = list.size(); k-- > 0;)
       if (steps_[list[k]].ev.kind == OpKind::Free || e.kind == OpKind::Free) consider(list[k]);
-    list.push_back(j);
   }
+}
+
+void Dpor::on_event(sim::Execution& x, const Event& e) {
+  const uint32_t j = static_cast<uint32_t>(steps_.size());
+  const uint32_t t = e.tid.v;
+  // Happens-before over dependence: this thread's history, joined threads, and the direct races.
+  // The new step's clock is built in place (`covered`), starting from the thread's last clock.
+  if (e.obj.valid() && obj_steps_.size() <= e.obj.v) obj_steps_.resize(x.object_count());
+  if (e.block.valid() && block_steps_.size() <= e.block.v) block_steps_.resize(x.block_count());
+  steps_.emplace_back();
+  Step& me = steps_.back();
+  me.ev = e;
+  Clock& covered = me.clock;
+  covered = clock_of(e.tid);
+  if (e.kind == OpKind::Join) {
+    const Clock& c = clock_of(ThreadId(static_cast<uint32_t>(e.value)));
+    for (uint32_t k = 0; k < width_; ++k) covered[k] = std::max(covered[k], c[k]);
+  }
+  find_races(x, e, j, covered);
+  if (e.block.valid()) block_steps_[e.block.v].push_back(j);
   if (e.obj.valid()) obj_steps_[e.obj.v].push_back(j);
   covered[t] = ++thread_events_[t];
   me.tidx = covered[t];
@@ -245,7 +250,7 @@ void Dpor::on_event(sim::Execution& x, const Event& e) {
 }
 
 bool Dpor::weak_initial(const sim::Execution& x, ThreadId q, const Event* qev, const std::vector<VEv>& v,
-                        size_t* pos) const {
+                        size_t* pos, int64_t room) const {
   for (size_t k = 0; k < v.size(); ++k) {
     if (v[k].tid != q) continue;
     for (size_t m = 0; m < k; ++m)
@@ -253,28 +258,33 @@ bool Dpor::weak_initial(const sim::Execution& x, ThreadId q, const Event* qev, c
     if (pos) *pos = k;
     return true;
   }
-  if (!qev) return false;
+  // q's next event commutes with all of v, so q·v is equivalent to v·q -- but only while q·v
+  // still fits under the step bound; otherwise q·v's prefixes do not contain v.
+  if (!qev || room <= 0) return false;
   for (const VEv& w : v)
     if (dependent(x, *qev, w.ev)) return false;
   if (pos) *pos = v.size();
   return true;
 }
 
-void Dpor::insert(const sim::Execution& x, int32_t node, std::vector<VEv> v) {
+void Dpor::insert(const sim::Execution& x, int32_t node, std::vector<VEv> v, int64_t room) {
   for (;;) {
     if (v.empty()) return;
     int32_t next = -1;
     size_t pos = 0;
     for (int32_t c = nodes_[node].first_child; c >= 0; c = nodes_[c].next_sibling) {
       const Node& n = nodes_[c];
-      if (weak_initial(x, n.tid, n.ev_known ? &n.ev : nullptr, v, &pos)) {
+      if (weak_initial(x, n.tid, n.ev_known ? &n.ev : nullptr, v, &pos, room)) {
         next = c;
         break;
       }
     }
     if (next < 0) break;
     if (nodes_[next].first_child < 0) return;  // a leaf already starts an equivalent sequence
-    if (pos < v.size()) v.erase(v.begin() + static_cast<long>(pos));
+    if (pos < v.size())
+      v.erase(v.begin() + static_cast<long>(pos));
+    else
+      --room;  // one step of the bound spent on an event v does not contain
     node = next;
   }
   for (const VEv& w : v) {
@@ -286,10 +296,10 @@ void Dpor::insert(const sim::Execution& x, int32_t node, std::vector<VEv> v) {
   }
 }
 
-void Dpor::analyse_race(const sim::Execution& x, uint32_t i, uint32_t j) {
+void Dpor::analyse_race(const sim::Execution& x, uint32_t i, uint32_t j, Event moved) {
   const Step& a = steps_[i];
   const Event& e = a.ev;
-  const bool same_obj = e.obj == steps_[j].ev.obj;
+  const bool same_obj = e.obj == moved.obj;
   uint64_t state = e.pre;
   std::vector<VEv> v;
   for (uint32_t k = i + 1; k < steps_.size(); ++k) {
@@ -298,18 +308,78 @@ void Dpor::analyse_race(const sim::Execution& x, uint32_t i, uint32_t j) {
     v.push_back(VEv{w.tid, w});
     if (same_obj && w.obj == e.obj) state = apply_state(x, state, w);
   }
-  Event moved = steps_[j].ev;
   if (same_obj && !reevaluate(x, state, moved)) return;  // it could not run there
   if (moved.kind == OpKind::RcuSyncWait) return;         // only an unlock ends it: never earlier
   v.push_back(VEv{moved.tid, moved});
+  // Steps left under the bound once v has run from the state before step i.
+  const int64_t room = static_cast<int64_t>(max_steps_) - static_cast<int64_t>(i) - static_cast<int64_t>(v.size());
   for (const SleepEntry& s : frames_[i].sleep)
-    if (weak_initial(x, s.tid, &s.ev, v, nullptr)) return;  // explored (or to be) from a sleeping thread
-  insert(x, frames_[i].root, std::move(v));
+    if (weak_initial(x, s.tid, &s.ev, v, nullptr, room)) return;  // explored (or to be) from a sleeping thread
+  insert(x, frames_[i].root, std::move(v), room);
 }
 
-bool Dpor::end(sim::Execution& x, sim::Outcome) {
+Event Dpor::pending_event(const sim::Execution& x, ThreadId q) const {
+  const sim::PendingOp& op = x.thread(q).pending;
+  Event p;
+  p.tid = q;
+  p.obj = op.obj;
+  p.block = op.obj.valid() ? x.object(op.obj).block : sim::BlockId();
+  p.kind = op.kind;
+  p.mode = op.mode;
+  p.loc = op.loc;
+  // A trylock or a wait with a timeout: its outcome depends on where it runs.
+  if ((op.kind == OpKind::Acquire && !op.blocking) || (op.kind == OpKind::SleepWait && op.timeout))
+    p.flags = sim::kFlagTry;
+  return p;
+}
+
+void Dpor::cut_races(const sim::Execution& x) {
+  // At the step bound the execution is a prefix, and the operations threads were about to do
+  // never ran, so ordinary race reversal cannot see them. For each thread with a pending
+  // operation p (its own history happens before p):
+  //  - p enabled: every prefix of the same length that runs p instead of one of the execution's
+  //    maximal events (the last event of a thread that nothing later depends on) is another
+  //    trace within the bound. Each is planned as a race between that event and p, so a thread
+  //    starved by the bound still runs, whether or not it conflicts with anyone.
+  //  - p blocked: p races with the events it depends on (the acquire of the lock it waits for),
+  //    exactly as if it had run next.
+  const uint32_t n = static_cast<uint32_t>(steps_.size());
+  const uint32_t threads = static_cast<uint32_t>(x.thread_count());
+  auto maximal = [&](uint32_t t) {
+    const int32_t l = thread_last_[t];
+    if (l < 0) return false;
+    for (uint32_t u = 0; u < threads; ++u)
+      if (u != t && thread_last_[u] > l && steps_[static_cast<size_t>(thread_last_[u])].clock[t] >= steps_[l].tidx)
+        return false;
+    return true;
+  };
+  std::vector<std::pair<uint32_t, Event>> work;
+  for (uint32_t q = 0; q < threads; ++q) {
+    const sim::ThreadInfo& ti = x.thread(ThreadId(q));
+    if (ti.finished || !ti.has_pending) continue;
+    const Event p = pending_event(x, ThreadId(q));
+    const Clock past = clock_of(ThreadId(q));
+    if (x.enabled(ThreadId(q))) {
+      for (uint32_t t = 0; t < threads; ++t) {
+        if (t == q || !maximal(t)) continue;
+        const uint32_t l = static_cast<uint32_t>(thread_last_[t]);
+        if (past[t] < steps_[l].tidx) work.emplace_back(l, p);
+      }
+    } else {
+      Clock covered = past;
+      const size_t before = races_.size();
+      find_races(x, p, n, covered);
+      for (size_t k = before; k < races_.size(); ++k) work.emplace_back(races_[k].first, p);
+      races_.resize(before);
+    }
+  }
+  for (const auto& [i, p] : work) analyse_race(x, i, n, p);
+}
+
+bool Dpor::end(sim::Execution& x, sim::Outcome o) {
   for (const auto& [i, j] : races_)
-    if (j >= branch_) analyse_race(x, i, j);
+    if (j >= branch_) analyse_race(x, i, j, steps_[j].ev);
+  if (o == sim::Outcome::StepBound) cut_races(x);
   // Backtrack to the deepest state with something left to explore.
   size_t d = steps_.size();
   frames_.resize(d + 1);

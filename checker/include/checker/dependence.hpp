@@ -4,7 +4,8 @@
 // them changes what the other sees or whether it can run. By object class:
 //   memory   at least one writes (a failed CAS is a read);
 //   lock     two acquires, unless both are shared; a release and an acquire (it may enable it),
-//            unless both are shared; a release and a failed trylock;
+//            unless both are shared; a release and a failed trylock; an acquire and a failed
+//            trylock (the acquire made it fail), unless both are shared;
 //   channel  a wakeup against anything on the channel;
 //   rcu      synchronize_rcu's start against read-side lock/unlock; a read-side unlock against
 //            the wait for a grace period (it may end it);

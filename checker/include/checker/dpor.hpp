@@ -10,6 +10,14 @@
 // starts an equivalent sequence. Executions are stateless: each re-runs the model from scratch
 // and replays the path up to the state where it branches.
 //
+// The step bound: an execution cut at --max-steps is a prefix, and the operations its threads
+// were about to do never ran, so no race of theirs was seen. At the cut every pending operation
+// is considered (see cut_races): an enabled one is planned in place of each maximal event, a
+// blocked one races with the events it depends on. Equivalence arguments that need one more step
+// (a sleeping thread whose event commutes with a whole sequence) are only used while that step
+// fits under the bound. The result: every prefix of at most max_steps steps is explored, a thread
+// starved by the cut included (tests/dpor_bound_test.cpp, and the oracle on bounded worlds).
+//
 // With a preemption bound the search is cut: a planned branch that needs more preemptions than
 // allowed is dropped (its execution stops there, uncounted), the preempting thread is planned
 // instead where the preempted thread's run began (as in bounded POR), and the search reports
@@ -74,16 +82,26 @@ class Dpor final : public Strategy {
   }
   uint32_t matching_acquire(uint32_t release) const;
   void plan_without_preemption(size_t i, sim::ThreadId t);
-  void analyse_race(const sim::Execution& x, uint32_t i, uint32_t j);
+  const Clock& clock_of(sim::ThreadId t) const {
+    const int32_t last = thread_last_[t.v];
+    return last >= 0 ? steps_[static_cast<size_t>(last)].clock : spawn_clock_[t.v];
+  }
+  // Adds the races of `e` (about to be step j) to races_ and joins their clocks into `covered`.
+  void find_races(const sim::Execution& x, const sim::Event& e, uint32_t j, Clock& covered);
+  // Reverses the race between step i and `moved` (step j, or the pending operation at j = size).
+  void analyse_race(const sim::Execution& x, uint32_t i, uint32_t j, sim::Event moved);
+  sim::Event pending_event(const sim::Execution& x, sim::ThreadId q) const;
+  void cut_races(const sim::Execution& x);
   bool weak_initial(const sim::Execution& x, sim::ThreadId q, const sim::Event* qev, const std::vector<VEv>& v,
-                    size_t* pos) const;
-  void insert(const sim::Execution& x, int32_t root, std::vector<VEv> v);
+                    size_t* pos, int64_t room) const;
+  void insert(const sim::Execution& x, int32_t root, std::vector<VEv> v, int64_t room);
   int32_t new_node(sim::ThreadId t);
   void add_child(int32_t parent, int32_t child);
   void drop_first_child(int32_t parent);
   void free_subtree(int32_t n);
 
   Options opt_;
+  uint64_t max_steps_ = UINT64_MAX;  // the step bound: an execution is at most this long
   // the current execution
   std::vector<Step> steps_;
   std::vector<std::pair<uint32_t, uint32_t>> races_;  // (earlier step, later step)
