@@ -71,15 +71,30 @@ TEST_CASE("the step bound is an outcome, not a crash") {
   auto r = test::dpor_world(
       [](Execution& x) {
         auto& n = test::make_state<Node>(x);
-        x.spawn("spinner", [&n] {
-          while (n.v.get() == 0) {
-          }
+        x.spawn("counter", [&n] {
+          for (;;) n.v.set(n.v.get() + 1);
         });
       },
       UINT32_MAX, 50);
   CHECK(!r.counterexample);
   CHECK(r.step_bounded == 1);
   CHECK(r.bounded);
+}
+
+TEST_CASE("a spin loop nobody can end is a liveness violation, not a step-bound run") {
+  auto r = test::dpor_world(
+      [](Execution& x) {
+        auto& n = test::make_state<Node>(x);
+        x.spawn("spinner", [&n] {
+          while (n.v.get() == 0) {
+          }
+        });
+      },
+      UINT32_MAX, 50);
+  REQUIRE(test::found(r) == ViolationKind::Liveness);
+  CHECK(r.step_bounded == 0);
+  CHECK(r.counterexample->violation->message.find("spins forever") != std::string::npos);
+  CHECK(r.counterexample->log.size() == 2);  // two identical iterations, then it waits
 }
 
 TEST_CASE("a model that throws is a model-error violation") {

@@ -220,9 +220,15 @@ void Dpor::on_event(sim::Execution& x, const Event& e) {
   me.ev = e;
   Clock& covered = me.clock;
   covered = clock_of(e.tid);
-  if (e.kind == OpKind::Join) {
-    const Clock& c = clock_of(ThreadId(static_cast<uint32_t>(e.value)));
+  auto join_into = [&](const Clock& c) {
     for (uint32_t k = 0; k < width_; ++k) covered[k] = std::max(covered[k], c[k]);
+  };
+  if (e.kind == OpKind::Join) join_into(clock_of(ThreadId(static_cast<uint32_t>(e.value))));
+  // A spinning thread's read runs only after the write that released it (sim/spin.hpp). Which
+  // write releases it is a race of its own: another write to what the loop read may come first.
+  if ((e.flags & sim::kFlagAwait) && e.after < j) {
+    races_.emplace_back(e.after, j);
+    join_into(steps_[e.after].clock);
   }
   find_races(x, e, j, covered);
   if (e.block.valid()) block_steps_[e.block.v].push_back(j);
@@ -309,6 +315,7 @@ void Dpor::analyse_race(const sim::Execution& x, uint32_t i, uint32_t j, Event m
     if (same_obj && w.obj == e.obj) state = apply_state(x, state, w);
   }
   if (same_obj && !reevaluate(x, state, moved)) return;  // it could not run there
+  if ((moved.flags & sim::kFlagAwait) && !releases(i, j, moved, v)) return;  // it would still wait there
   if (moved.kind == OpKind::RcuSyncWait) return;         // only an unlock ends it: never earlier
   v.push_back(VEv{moved.tid, moved});
   // Steps left under the bound once v has run from the state before step i.
@@ -316,6 +323,35 @@ void Dpor::analyse_race(const sim::Execution& x, uint32_t i, uint32_t j, Event m
   for (const SleepEntry& s : frames_[i].sleep)
     if (weak_initial(x, s.tid, &s.ev, v, nullptr, room)) return;  // explored (or to be) from a sleeping thread
   insert(x, frames_[i].root, std::move(v), room);
+}
+
+bool Dpor::releases(uint32_t i, uint32_t j, const Event& r, const std::vector<VEv>& v) const {
+  // The spinning thread's window: its read-only events before r, back to the one that started it.
+  std::vector<sim::ObjectId> objs;
+  std::vector<sim::BlockId> blocks;
+  uint32_t start = j;
+  for (uint32_t k = j; k-- > 0;) {
+    const Event& e = steps_[k].ev;
+    if (e.tid != r.tid || e.kind == OpKind::Fence) continue;
+    if (!sim::SpinWatch::is_read(e.kind)) break;
+    objs.push_back(e.obj);
+    blocks.push_back(e.block);
+    start = k;
+    if (e.flags & sim::kFlagWindow) break;
+  }
+  auto writes_window = [&](const Event& w) {
+    if (w.tid == r.tid || sim::SpinWatch::is_read(w.kind) || w.kind == OpKind::Fence) return false;
+    for (size_t k = 0; k < objs.size(); ++k)
+      if ((w.obj.valid() && w.obj == objs[k]) || (w.kind == OpKind::Free && blocks[k].valid() && w.block == blocks[k]))
+        return true;
+    return false;
+  };
+  // Released by a write between the window and the branching point, or by one in v.
+  for (uint32_t k = start + 1; k < i; ++k)
+    if (writes_window(steps_[k].ev)) return true;
+  for (const VEv& w : v)
+    if (writes_window(w.ev)) return true;
+  return false;
 }
 
 Event Dpor::pending_event(const sim::Execution& x, ThreadId q) const {
@@ -357,8 +393,13 @@ void Dpor::cut_races(const sim::Execution& x) {
   for (uint32_t q = 0; q < threads; ++q) {
     const sim::ThreadInfo& ti = x.thread(ThreadId(q));
     if (ti.finished || !ti.has_pending) continue;
+    if (ti.pending.await && !x.enabled(ThreadId(q))) continue;  // a spin read waits for a write yet to come
     const Event p = pending_event(x, ThreadId(q));
-    const Clock past = clock_of(ThreadId(q));
+    Clock past = clock_of(ThreadId(q));
+    if (ti.pending.await) {  // a released spin read stays after the write that released it
+      const Clock& r = steps_[x.released_at(ThreadId(q))].clock;
+      for (uint32_t k = 0; k < width_; ++k) past[k] = std::max(past[k], r[k]);
+    }
     if (x.enabled(ThreadId(q))) {
       for (uint32_t t = 0; t < threads; ++t) {
         if (t == q || !maximal(t)) continue;

@@ -128,6 +128,7 @@ bool Execution::enabled(ThreadId t) const {
   const ThreadInfo& ti = threads_[t.v];
   if (!ti.has_pending) return false;
   const PendingOp& op = ti.pending;
+  if (op.await) return spin_.released(t);
   if (!op.blocking) return true;
   const Blocker* b = objects_[op.obj.v].blocker;
   return b == nullptr || b->enabled(op, t);
@@ -157,7 +158,12 @@ Outcome Execution::run(Scheduler& s) {
       // Finished, or idle (a halted CPU waiting for an interrupt), is a normal end.
       bool all_done = true;
       for (auto& t : threads_) all_done = all_done && (t.finished || (t.has_pending && t.pending.idle));
-      outcome = all_done ? Outcome::Complete : Outcome::Deadlock;
+      if (auto spin = spinning_forever()) {
+        report(*spin);
+        outcome = Outcome::Violation;
+      } else {
+        outcome = all_done ? Outcome::Complete : Outcome::Deadlock;
+      }
       break;
     }
     if (events_.size() >= bounds_.max_steps) {
@@ -192,6 +198,7 @@ void Execution::announce(const PendingOp& op) {
   if (stopping_) throw Abort{};
   ThreadInfo& ti = threads_[current_.v];
   ti.pending = op;
+  ti.pending.await = SpinWatch::is_read(op.kind) && spin_.begin_await(current_, op);
   ti.has_pending = true;
   ti.fiber->yield();
   if (violation_ || stopping_) throw Abort{};  // unwound by a stop requested while suspended
@@ -208,6 +215,26 @@ void Execution::stop_threads() {
   }
 }
 
+// Nothing can run, and some thread waits in a spin loop: what it reads can never change.
+std::optional<Violation> Execution::spinning_forever() const {
+  std::optional<Violation> v;
+  for (uint32_t i = 0; i < threads_.size(); ++i) {
+    const ThreadInfo& t = threads_[i];
+    if (t.finished || !t.has_pending || !t.pending.await) continue;
+    if (!v) {
+      v.emplace();
+      v->kind = ViolationKind::Liveness;
+      v->object = t.pending.obj.valid() ? objects_[t.pending.obj.v].name : "";
+      v->message = "thread " + t.name + " spins forever reading " + v->object +
+                   ": no other thread can run to change what its loop reads";
+      v->step = static_cast<int64_t>(events_.size());
+    }
+    std::string what = std::string("spins on ") + (t.pending.obj.valid() ? objects_[t.pending.obj.v].name : "?");
+    v->involved.push_back(Involved{t.name, what, sim::where(t.pending.loc), -1});
+  }
+  return v;
+}
+
 std::pair<std::string, std::string> Execution::where(const Event& e) const {
   if (e.gip && guest_where) return guest_where(e);
   return {loc_string(e.loc), function_name(e.loc)};
@@ -218,8 +245,15 @@ void Execution::record(Event e) {
     for (Observer* o : observers_) o->on_setup(*this, e);
     return;
   }
+  ThreadInfo& ti = threads_[e.tid.v];
+  if (ti.pending.await) {
+    e.flags |= kFlagAwait;
+    e.after = static_cast<uint32_t>(spin_.released_at(e.tid));
+  }
+  if (spin_.on_event(e, events_.size(), ti.pending.await)) e.flags |= kFlagWindow;
+  ti.pending.await = false;
   events_.push_back(e);
-  ++threads_[e.tid.v].steps;
+  ++ti.steps;
   for (Observer* o : observers_) o->on_event(*this, events_.back());
   if (violation_ && current_.valid()) throw Abort{};
 }

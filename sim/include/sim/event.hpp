@@ -57,11 +57,15 @@ struct PendingOp {
   bool timeout = false;   // a SleepWait that may return by timing out
   Loc loc;
   bool idle = false;      // a wait that may last forever without it being a deadlock (a halted CPU)
+  uint64_t site = 0;      // guest accesses: the instruction's address (spin-loop detection)
+  bool await = false;     // set by the execution: a spin-loop read that waits for a write (spin.hpp)
 };
 
 constexpr uint8_t kFlagCas = 1;  // a compare-and-swap (Rmw on success, CasFail otherwise)
 constexpr uint8_t kFlagTry = 2;  // a trylock (Acquire on success, TryFail otherwise); a wait with timeout
 constexpr uint8_t kFlagAdd = 4;  // a fetch_add: the new value is the old plus `arg`
+constexpr uint8_t kFlagAwait = 8;  // a spin-loop read that waited for another thread's write
+constexpr uint8_t kFlagWindow = 16;  // a read that starts its thread's spin window (spin.hpp)
 
 // One executed visible operation.
 struct Event {
@@ -78,6 +82,7 @@ struct Event {
   uint8_t flags = 0;    // kFlagCas, kFlagTry: the outcome depends on the state it ran in
   Loc loc;
   uint64_t gip = 0;     // guest events: the guest instruction's address (loc is then unused)
+  uint32_t after = UINT32_MAX;  // kFlagAwait reads: the step whose write released the spinning thread
 };
 
 }  // namespace vcpucheck::sim

@@ -20,6 +20,7 @@
 
 #include "sim/event.hpp"
 #include "sim/fiber.hpp"
+#include "sim/spin.hpp"
 #include "sim/types.hpp"
 #include "sim/violation.hpp"
 
@@ -178,6 +179,9 @@ class Execution {
   uint64_t steps() const { return events_.size(); }
   const Bounds& bounds() const { return bounds_; }
   bool enabled(ThreadId t) const;
+  // A thread whose pending spin-loop read waits (PendingOp::await): the step whose write released
+  // it, or UINT64_MAX while it still waits.
+  uint64_t released_at(ThreadId t) const { return spin_.released_at(t); }
   const std::optional<Violation>& violation() const { return violation_; }
   // Reports a violation found outside any thread (end-of-execution checks, detectors).
   void report(Violation v);
@@ -223,7 +227,9 @@ class Execution {
   bool running_ = false;
   bool stopping_ = false;  // the execution is over: waiting threads unwind
   Resources own_resources_;
+  SpinWatch spin_;
   void stop_threads();
+  std::optional<Violation> spinning_forever() const;
 };
 
 // The one scoped accessor: the execution whose thread is running on this host thread.

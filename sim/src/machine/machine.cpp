@@ -22,7 +22,9 @@ GuestCell::GuestCell(Execution& x, const std::string& name, uint8_t* backing)
 
 uint64_t GuestCell::read(unsigned size, uint64_t gip, bool rmw_begin) {
   // A locked read-modify-write is one visible operation: announced here, recorded by its write.
-  x_.announce(PendingOp{rmw_begin ? OpKind::Rmw : OpKind::Read, id_, LockMode::Exclusive, false, false, Loc::current()});
+  PendingOp op{rmw_begin ? OpKind::Rmw : OpKind::Read, id_, LockMode::Exclusive, false, false, Loc::current()};
+  op.site = gip;
+  x_.announce(op);
   uint64_t v = 0;
   if (p_) std::memcpy(&v, p_, size);
   if (rmw_begin) {
@@ -53,7 +55,9 @@ void GuestCell::write(unsigned size, uint64_t value, uint64_t gip, bool rmw_end)
 }
 
 void GuestCell::note(OpKind k, uint64_t value, uint64_t gip) {
-  x_.announce(PendingOp{k, id_, LockMode::Exclusive, false, false, Loc::current()});
+  PendingOp op{k, id_, LockMode::Exclusive, false, false, Loc::current()};
+  op.site = gip;
+  x_.announce(op);
   Event e = event(k, Loc::current());
   e.value = e.post = value;
   if (k == OpKind::Read) e.pre = value;
