@@ -31,12 +31,16 @@ struct Outcome {
   checker::ExploreResult result;
   double seconds = 0;
   std::string strategy;
+  uint64_t max_steps = 0;
+  std::string preemptions;  // the bound, "" when none
 };
 
 models::StrategySpec effective_strategy(const models::Scenario& s, const Overrides& o);
 std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spec);
 Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& spec, bool progress);
 std::string summary_line(const models::Scenario& s, const Outcome& o);
+// "3 of 40 executions hit --max-steps 200: the search is incomplete ..." (a cut search is never a pass)
+std::string step_bound_reason(const Outcome& o);
 // A model error or a guest fault is bad input (a wrong configuration, a broken guest program),
 // not a protocol violation: the one-line reason, or "" for anything else.
 std::string bad_input_reason(const models::Scenario& s, const Outcome& o);

@@ -55,6 +55,8 @@ Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& 
     };
   Outcome out;
   out.strategy = spec.name;
+  out.max_steps = spec.max_steps;
+  out.preemptions = spec.preemptions ? std::to_string(*spec.preemptions) : "";
   try {
     out.result = checker::explore(*strategy, [&](sim::Execution& x) { models::setup_scenario(s, x); }, o);
   } catch (const std::exception& e) {  // a model that could not build its world, or broke the engine's rules
@@ -65,16 +67,32 @@ Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& 
   return out;
 }
 
+std::string step_bound_reason(const Outcome& o) {
+  const auto& r = o.result;
+  return std::to_string(r.step_bounded) + " of " + std::to_string(r.executions) + " execution" +
+         (r.executions == 1 ? "" : "s") + " hit --max-steps " + std::to_string(o.max_steps) +
+         ": the search is incomplete (raise --max-steps, or look for a loop that never waits; a scenario that expects "
+         "this says \"step_bound\": \"allowed\")";
+}
+
 std::string summary_line(const models::Scenario& s, const Outcome& o) {
   const auto& r = o.result;
-  char buf[512];
+  char buf[1024];
   std::string verdict =
-      r.counterexample && r.counterexample->violation ? std::string(sim::violation_name(r.counterexample->violation->kind)) : "no violation";
+      r.counterexample && r.counterexample->violation ? std::string(sim::violation_name(r.counterexample->violation->kind))
+      : r.step_bounded ? "no violation within the step bound"
+                       : "no violation";
   std::string how;
   if (o.strategy == "dpor")
+  {
+    std::string cut;
+    if (r.step_bounded) cut = "every prefix of --max-steps " + std::to_string(o.max_steps) + " steps";
+    if (r.stats.pruned) cut += std::string(cut.empty() ? "" : ", ") + "at most --preemptions " + o.preemptions + " per execution";
     how = r.counterexample ? "search stopped at the violation"
-          : r.exhausted && !r.bounded ? "complete: every interleaving explored"
-          : r.exhausted ? "complete within bounds" : "bounded: search cut by --executions";
+          : !r.exhausted      ? "bounded: search cut by --executions"
+          : cut.empty()       ? "complete: every interleaving explored"
+                              : "complete only within bounds: " + cut;
+  }
   else
     how = "sampled (" + o.strategy + ")";
   double rate = o.seconds > 0 ? static_cast<double>(r.executions) / o.seconds : 0;
@@ -130,7 +148,11 @@ int cmd_explore(const models::Registry& reg, const std::vector<std::string>& arg
   Outcome o = explore_scenario(s, spec, true);
   if (std::string bad = bad_input_reason(s, o); !bad.empty()) throw UsageError(bad);
   std::cout << summary_line(s, o) << "\n";
-  if (!o.result.counterexample) return 0;
+  if (!o.result.counterexample) {
+    if (o.result.step_bounded == 0 || s.expect.step_bound_allowed) return 0;
+    std::cout << "incomplete: " << step_bound_reason(o) << "\n";
+    return 1;
+  }
   std::cout << traces::format_verdict(*o.result.counterexample);
   std::string path = p.get("trace-out").value_or(
       "traces-out/" + std::filesystem::path(s.file).stem().string() + ".trace.json");

@@ -66,6 +66,7 @@ std::string judge(const models::Scenario& s, const Outcome& o) {
   const sim::Violation* v = r.counterexample && r.counterexample->violation ? &*r.counterexample->violation : nullptr;
   if (ex.pass) {
     if (v) return std::string("expected pass, found ") + sim::violation_name(v->kind) + ": " + v->message;
+    if (r.step_bounded && !ex.step_bound_allowed) return step_bound_reason(o);
     if (ex.executions && r.executions != *ex.executions)
       return "expected exactly " + std::to_string(*ex.executions) + " executions, explored " + std::to_string(r.executions);
     if (ex.executions && o.strategy == "dpor" && !r.exhausted) return "the search did not finish";
@@ -73,7 +74,7 @@ std::string judge(const models::Scenario& s, const Outcome& o) {
   }
   if (!v)
     return std::string("expected ") + sim::violation_name(ex.violation) + ", found no violation in " +
-           std::to_string(r.executions) + " executions";
+           std::to_string(r.executions) + " executions" + (r.step_bounded ? " (" + step_bound_reason(o) + ")" : "");
   if (v->kind != ex.violation)
     return std::string("expected ") + sim::violation_name(ex.violation) + ", found " + sim::violation_name(v->kind) + ": " +
            v->message;

@@ -227,6 +227,44 @@ class Commands(Scratch):
         self.assertIn("expected exactly 7 executions, explored 6", out)
 
 
+class StepBound(Scratch):
+    """A search that --max-steps cut is never a plain pass."""
+
+    LOCKED = {"model": "litmus", "threads": [{"name": "inc", "count": 2, "ops": [{"op": "locked_inc"}]}],
+              "expect": {"verdict": "pass"}}
+
+    def test_explore_says_incomplete_and_exits_1(self):
+        s = self.write("cut.json", dict(self.LOCKED, strategy={"max_steps": 3}))
+        code, out, _ = run("explore", s)
+        self.assertEqual(code, 1, out)
+        self.assertIn("no violation within the step bound", out)
+        self.assertIn("hit --max-steps 3: the search is incomplete", out)
+        code, out, _ = run("explore", s, "--max-steps", "100")
+        self.assertEqual(code, 0, out)
+        self.assertIn("complete: every interleaving explored", out)
+
+    def test_run_and_junit_count_it_as_a_failure(self):
+        s = self.write("cut.json", dict(self.LOCKED, strategy={"max_steps": 3}))
+        junit = os.path.join(self.tmp.name, "r.xml")
+        code, out, _ = run("run", s, "--junit", junit)
+        self.assertEqual(code, 1, out)
+        self.assertIn("FAIL", out)
+        self.assertIn("hit --max-steps 3", out)
+        with open(junit) as f:
+            self.assertIn('<failure message="', f.read())
+
+    def test_a_scenario_may_allow_the_bound(self):
+        s = self.write("allowed.json", dict(self.LOCKED, strategy={"max_steps": 3},
+                                            expect={"verdict": "pass", "step_bound": "allowed"}))
+        code, out, _ = run("run", s)
+        self.assertEqual(code, 0, out)
+        code, out, _ = run("explore", s)
+        self.assertEqual(code, 0, out)
+        self.assertIn("complete only within bounds: every prefix of --max-steps 3 steps", out)
+        bad = self.write("bad.json", dict(self.LOCKED, expect={"verdict": "pass", "step_bound": "maybe"}))
+        self.assert_bad_input(["explore", bad], bad, "/expect/step_bound")
+
+
 if __name__ == "__main__":
     VCPUCHECK = os.path.abspath(sys.argv.pop(1))
     unittest.main(verbosity=1)

@@ -240,7 +240,15 @@ Scenario parse_scenario(const json& j, const std::string& file, const Registry& 
   if (!j.contains("expect")) c.fail("/expect", "missing field 'expect' (every scenario states its expected verdict)");
   const json& ex = j["expect"];
   c.want(ex, ex.is_object(), "/expect", "an object");
-  c.only(ex, "/expect", {"verdict", "executions", "object"});
+  c.only(ex, "/expect", {"verdict", "executions", "object", "step_bound"});
+  if (ex.contains("step_bound")) {
+    const json& sb = ex["step_bound"];
+    c.want(sb, sb.is_string(), "/expect/step_bound", "\"allowed\" or \"forbidden\"");
+    const std::string v = sb.get<std::string>();
+    if (v != "allowed" && v != "forbidden")
+      c.fail("/expect/step_bound", "expected \"allowed\" or \"forbidden\", found '" + v + "'");
+    s.expect.step_bound_allowed = v == "allowed";
+  }
   if (!ex.contains("verdict")) c.fail("/expect/verdict", "missing field 'verdict'");
   c.want(ex["verdict"], ex["verdict"].is_string(), "/expect/verdict", "\"pass\" or a violation kind");
   std::string verdict = ex["verdict"].get<std::string>();

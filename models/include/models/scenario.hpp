@@ -50,6 +50,7 @@ struct Expectation {
   sim::ViolationKind violation = sim::ViolationKind::Assertion;
   std::optional<uint64_t> executions;  // pass: the exact number of executions
   std::optional<std::string> object;   // violation: the object it must name (substring)
+  bool step_bound_allowed = false;     // executions cut by max_steps still meet it ("step_bound": "allowed")
 };
 
 struct Scenario {
