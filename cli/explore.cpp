@@ -1,6 +1,8 @@
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -121,10 +123,14 @@ std::string write_trace(const models::Scenario& s, const models::StrategySpec& s
   t.config.execution = o.result.executions;
   t.record = *o.result.counterexample;
   std::filesystem::path p(path);
-  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+  std::error_code ec;
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+  if (ec) throw UsageError(path + ": cannot write the trace: cannot create " + p.parent_path().string() + ": " + ec.message());
   std::ofstream out(path, std::ios::binary);
-  if (!out) throw UsageError(path + ": cannot write the trace");
+  if (!out) throw UsageError(path + ": cannot write the trace: " + std::strerror(errno));
   out << traces::serialize(t);
+  out.close();
+  if (!out) throw UsageError(path + ": cannot write the trace: " + std::strerror(errno));
   return path;
 }
 

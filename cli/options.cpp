@@ -4,13 +4,16 @@
 
 namespace vcpucheck::cli {
 
-std::optional<uint64_t> Parsed::number(const std::string& k) const {
+std::optional<uint64_t> Parsed::number(const std::string& k, uint64_t lo, uint64_t hi) const {
   auto v = get(k);
   if (!v) return std::nullopt;
   uint64_t out = 0;
   auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  const std::string range = "(" + std::to_string(lo) + " to " + std::to_string(hi) + ")";
+  if (ec == std::errc::result_out_of_range) throw UsageError("--" + k + " " + *v + " is out of range " + range);
   if (ec != std::errc() || p != v->data() + v->size() || v->empty())
     throw UsageError("--" + k + " expects a non-negative integer, got '" + *v + "'");
+  if (out < lo || out > hi) throw UsageError("--" + k + " " + *v + " is out of range " + range);
   return out;
 }
 
@@ -56,14 +59,10 @@ Overrides overrides_from(const Parsed& p) {
     o.strategy = *s;
   }
   o.seed = p.number("seed");
-  o.executions = p.number("executions");
-  o.max_steps = p.number("max-steps");
-  if (o.max_steps && *o.max_steps == 0) throw UsageError("--max-steps must be at least 1");
-  if (auto v = p.number("preemptions")) o.preemptions = static_cast<uint32_t>(*v);
-  if (auto v = p.number("depth")) {
-    if (*v == 0) throw UsageError("--depth must be at least 1");
-    o.depth = static_cast<uint32_t>(*v);
-  }
+  o.executions = p.number("executions", 1, models::kMaxExecutions);
+  o.max_steps = p.number("max-steps", 1, models::kMaxSteps);
+  if (auto v = p.number("preemptions", 0, models::kMaxPreemptions)) o.preemptions = static_cast<uint32_t>(*v);
+  if (auto v = p.number("depth", 1, models::kMaxDepth)) o.depth = static_cast<uint32_t>(*v);
   return o;
 }
 

@@ -21,7 +21,8 @@ struct Parsed {
     auto it = values.find(k);
     return it == values.end() ? std::nullopt : std::optional<std::string>(it->second);
   }
-  std::optional<uint64_t> number(const std::string& k) const;
+  // The option's value as an integer in [lo, hi]; a UsageError naming it otherwise.
+  std::optional<uint64_t> number(const std::string& k, uint64_t lo = 0, uint64_t hi = UINT64_MAX) const;
 };
 
 // `valued`: options that take a value; `flags`: options that do not.

@@ -27,14 +27,28 @@ std::vector<std::string> collect(const std::vector<std::string>& inputs) {
   std::vector<std::string> files;
   for (const auto& in : inputs) {
     fs::path p(in);
-    if (fs::is_directory(p)) {
-      for (const auto& e : fs::recursive_directory_iterator(p)) {
-        const std::string name = e.path().filename().string();
-        if (e.is_regular_file() && e.path().extension() == ".json" && name.find(".schema.") == std::string::npos)
-          files.push_back(e.path().lexically_normal().string());
+    std::error_code ec;
+    const fs::file_status st = fs::status(p, ec);
+    if (fs::is_directory(st)) {
+      fs::recursive_directory_iterator it(p, ec), end;
+      fs::path last = p;
+      for (; !ec && it != end; it.increment(ec)) {
+        const fs::path& f = it->path();
+        last = f;
+        const std::string name = f.filename().string();
+        std::error_code fec;
+        // Scenarios only: schemas and traces (a traces-out tree inside the input) are not.
+        if (f.extension() == ".json" && name.find(".schema.") == std::string::npos &&
+            name.find(".trace.") == std::string::npos && it->is_regular_file(fec))
+          files.push_back(f.lexically_normal().string());
       }
-    } else if (fs::is_regular_file(p)) {
+      if (ec) {
+        throw UsageError(last.string() + ": cannot read the directory: " + ec.message());
+      }
+    } else if (fs::is_regular_file(st)) {
       files.push_back(p.lexically_normal().string());
+    } else if (fs::exists(st)) {
+      throw UsageError(in + ": not a scenario file or directory (a FIFO, a device or a socket)");
     } else {
       throw UsageError(in + ": no such scenario file or directory");
     }
@@ -93,9 +107,14 @@ int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
   if (p.positional.empty()) throw UsageError("run needs scenario files or directories");
   Overrides ov = overrides_from(p);
   std::vector<std::string> files = collect(p.positional);
-  uint64_t jobs = p.number("jobs").value_or(1);
-  if (jobs == 0) throw UsageError("--jobs must be at least 1");
+  uint64_t jobs = p.number("jobs", 1, 256).value_or(1);
   const std::optional<std::string> traces_dir = p.get("traces-dir");
+  if (traces_dir) {  // checked before anything runs, so no scenario is reported before the error
+    std::error_code ec;
+    fs::create_directories(*traces_dir, ec);
+    if (ec || !fs::is_directory(*traces_dir))
+      throw UsageError(*traces_dir + ": cannot use as --traces-dir: " + (ec ? ec.message() : "not a directory"));
+  }
   const std::string first_input = p.positional[0];
 
   // Each scenario is an independent search: one world and one strategy per worker, no shared
@@ -126,9 +145,11 @@ int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
         write_trace(s, spec, o, (fs::path(*traces_dir) / rel).string());
       }
     } catch (const models::InputError& e) {
+      c.ok = false;
       c.bad_input = true;
       c.detail = e.what();
     } catch (const std::exception& e) {  // UsageError, or a model that broke the engine's rules
+      c.ok = false;
       c.bad_input = true;
       c.detail = e.what();
     }

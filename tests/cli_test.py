@@ -13,8 +13,10 @@ VCPUCHECK = None
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run(*args, cwd=ROOT):
-    p = subprocess.run([VCPUCHECK, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+def run(*args, cwd=ROOT, as_nobody=False):
+    # Permission errors need an unprivileged user: as root (CI), the command runs as nobody.
+    pre = (lambda: os.setuid(65534)) if as_nobody and os.getuid() == 0 else None
+    p = subprocess.run([VCPUCHECK, *args], cwd=cwd, capture_output=True, text=True, timeout=300, preexec_fn=pre)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -29,8 +31,8 @@ class Scratch(unittest.TestCase):
             f.write(content if isinstance(content, str) else json.dumps(content))
         return path
 
-    def assert_bad_input(self, args, *needles):
-        code, out, err = run(*args)
+    def assert_bad_input(self, args, *needles, **kw):
+        code, out, err = run(*args, **kw)
         self.assertEqual(code, 2, f"expected exit 2, got {code}: {out}{err}")
         lines = [l for l in err.splitlines() if l.strip()]
         self.assertEqual(len(lines), 1, f"expected one line on stderr, got: {err!r}")
@@ -225,6 +227,74 @@ class Commands(Scratch):
         code, out, _ = run("run", s)
         self.assertEqual(code, 1)
         self.assertIn("expected exactly 7 executions, explored 6", out)
+
+
+class Malformed(Scratch):
+    """Inputs that once crashed the CLI: each is exit 2 and one line naming the file and field."""
+
+    def test_numbers_beyond_a_double(self):
+        p = self.write("big.json", '{"model": 1e400, "threads": [], "expect": {}}')
+        self.assert_bad_input(["explore", p], p, "number overflow")
+        t = self.write("big.trace.json", '{"format": 1e400}')
+        self.assert_bad_input(["replay", t], t, "number overflow")
+
+    def test_wrong_types_and_ranges(self):
+        self.assert_bad_input(["explore", self.write("n.json", variant(name=5))], "/name", "expected a string")
+        self.assert_bad_input(["explore", self.write("d.json", variant(description=[]))], "/description")
+        p = self.write("c.json", variant(threads=[{"name": "T", "count": 33, "ops": []}]))
+        self.assert_bad_input(["explore", p], "/threads/0/count", "out of range")
+        for field, value in (("preemptions", 4294967296), ("max_steps", 0), ("depth", 0), ("executions", 2 ** 63)):
+            p = self.write("s.json", variant(strategy={field: value}))
+            self.assert_bad_input(["explore", p], p, "/strategy/" + field, "out of range")
+        p = self.write("m.json", {"model": "bhyve", "params": {"maxcpus": 2 ** 64 - 1},
+                                  "threads": [{"name": "T", "ops": []}], "expect": {"verdict": "pass"}})
+        self.assert_bad_input(["explore", p], "/params/maxcpus", "out of range")
+
+    def test_options_out_of_range(self):
+        s = "scenarios/litmus/racy-counter.json"
+        for opt, value in (("--preemptions", "4294967296"), ("--max-steps", "0"), ("--depth", "0"),
+                           ("--seed", "18446744073709551616"), ("--executions", "0")):
+            self.assert_bad_input(["explore", s, opt, value], opt, "out of range")
+        self.assert_bad_input(["run", s, "--jobs", "0"], "--jobs", "out of range")
+
+    def test_deep_nesting_and_duplicate_keys(self):
+        p = self.write("deep.json", "[" * 100000 + "]" * 100000)
+        self.assert_bad_input(["explore", p], p, "nested deeper")
+        p = self.write("dup.json", '{"model": "litmus", "threads": [{"name": "a", "name": "b", "ops": []}],'
+                                   ' "expect": {"verdict": "pass"}}')
+        self.assert_bad_input(["explore", p], p, "at /threads/0/name: duplicate key")
+
+    def test_directories_and_fifos(self):
+        self.assert_bad_input(["explore", "scenarios"], "scenarios", "is a directory")
+        fifo = os.path.join(self.tmp.name, "fifo.json")
+        os.mkfifo(fifo)
+        self.assert_bad_input(["explore", fifo], fifo, "not a regular file")
+        self.assert_bad_input(["replay", fifo], fifo, "not a regular file")
+        self.assert_bad_input(["run", fifo], fifo, "not a scenario file")
+
+    def test_unwritable_trace_paths(self):
+        s = os.path.join(ROOT, "scenarios/litmus/racy-counter.json")
+        f = self.write("file", "x")
+        self.assert_bad_input(["explore", s, "--trace-out", os.path.join(f, "t.json")], f, "cannot write the trace")
+        code, out, err = run("run", s, "--traces-dir", os.path.join(f, "dir"))
+        self.assertEqual(code, 2)
+        self.assertNotIn("passed", out)
+        self.assertIn("--traces-dir", err)
+        ro = os.path.join(self.tmp.name, "ro")
+        os.mkdir(ro)
+        os.chmod(self.tmp.name, 0o755)
+        os.chmod(ro, 0o555)
+        self.assert_bad_input(["explore", s], "traces-out", "cannot write the trace", cwd=ro, as_nobody=True)
+
+    def test_unreadable_subdirectory(self):
+        d = os.path.join(self.tmp.name, "suite")
+        os.makedirs(os.path.join(d, "sub"))
+        with open(os.path.join(ROOT, "scenarios/litmus/racy-counter.json")) as f:
+            self.write("suite/a.json", f.read())
+        os.chmod(self.tmp.name, 0o755)
+        os.chmod(d, 0o755)
+        os.chmod(os.path.join(d, "sub"), 0)
+        self.assert_bad_input(["run", d], os.path.join(d, "sub"), "cannot read the directory", as_nobody=True)
 
 
 class StepBound(Scratch):

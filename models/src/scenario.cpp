@@ -1,5 +1,7 @@
 #include "models/scenario.hpp"
 
+#include "sim/json_input.hpp"
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -69,6 +71,8 @@ Args parse_args(const Ctx& c, const json& j, const std::string& path, const std:
     switch (d.type) {
       case ArgType::Int:
         c.want(v, v.is_number_integer(), p, "an integer");
+        if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+          c.fail(p, "integer out of range (at most " + std::to_string(INT64_MAX) + ")");
         out[d.name] = v.get<int64_t>();
         break;
       case ArgType::Bool:
@@ -84,12 +88,17 @@ Args parse_args(const Ctx& c, const json& j, const std::string& path, const std:
   return Args(std::move(out));
 }
 
-uint64_t get_uint(const Ctx& c, const json& obj, const char* key, const std::string& path, uint64_t def) {
+// A non-negative integer in [lo, hi]; anything else (a negative number, a fraction, a number
+// beyond the range) names the field.
+uint64_t get_uint(const Ctx& c, const json& obj, const char* key, const std::string& path, uint64_t def,
+                  uint64_t lo = 0, uint64_t hi = UINT64_MAX) {
   if (!obj.contains(key)) return def;
   const json& v = obj.at(key);
-  c.want(v, v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0), path + "/" + key,
-         "a non-negative integer");
-  return v.get<uint64_t>();
+  const std::string p = path + "/" + key;
+  c.want(v, v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0), p, "a non-negative integer");
+  const uint64_t n = v.get<uint64_t>();
+  if (n < lo || n > hi) c.fail(p, std::to_string(n) + " is out of range (" + std::to_string(lo) + " to " + std::to_string(hi) + ")");
+  return n;
 }
 
 json substitute_index(const json& v, int64_t index) {
@@ -116,20 +125,27 @@ std::string fnv1a_hex(const std::string& s) {
 }
 
 json read_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, "", "cannot open the file");
-  std::stringstream ss;
-  ss << in.rdbuf();
   try {
-    return json::parse(ss.str());
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    auto p = what.find("parse error");
-    throw InputError(path, "", "malformed JSON: " + (p == std::string::npos ? what : what.substr(p)));
+    return sim::read_json(path);
+  } catch (const sim::JsonInputError& e) {
+    throw InputError(path, e.path(), e.reason());
   }
 }
 
+namespace {
+Scenario parse_checked(const json& j, const std::string& file, const Registry& reg);
+}
+
 Scenario parse_scenario(const json& j, const std::string& file, const Registry& reg) {
+  try {
+    return parse_checked(j, file, reg);
+  } catch (const json::exception& e) {  // a check this loader misses is still one line, never an abort
+    throw InputError(file, "", std::string("unexpected JSON: ") + e.what());
+  }
+}
+
+namespace {
+Scenario parse_checked(const json& j, const std::string& file, const Registry& reg) {
   Ctx c{file};
   Scenario s;
   s.file = file;
@@ -147,9 +163,9 @@ Scenario parse_scenario(const json& j, const std::string& file, const Registry& 
     for (const ModelDef* m : reg.all()) known.push_back(m->name);
     c.fail("/model", "unknown model '" + model + "' (known: " + join_names(known) + ")");
   }
-  s.name = j.value("name", std::string());
   if (j.contains("name")) c.want(j["name"], j["name"].is_string(), "/name", "a string");
   if (j.contains("description")) c.want(j["description"], j["description"].is_string(), "/description", "a string");
+  s.name = j.value("name", std::string());
   s.description = j.value("description", std::string());
   s.config.params = parse_args(c, j.value("params", json()), "/params", s.model->params, "model '" + model + "'");
 
@@ -182,8 +198,7 @@ Scenario parse_scenario(const json& j, const std::string& file, const Registry& 
     c.only(t, tp, {"name", "count", "ops"});
     if (!t.contains("name")) c.fail(tp + "/name", "missing field 'name'");
     c.want(t["name"], t["name"].is_string(), tp + "/name", "a string");
-    uint64_t count = get_uint(c, t, "count", tp, 1);
-    if (count == 0 || count > sim::kMaxThreads) c.fail(tp + "/count", "expected 1 to " + std::to_string(sim::kMaxThreads));
+    uint64_t count = get_uint(c, t, "count", tp, 1, 1, sim::kMaxThreads);
     if (!t.contains("ops")) c.fail(tp + "/ops", "missing field 'ops'");
     c.want(t["ops"], t["ops"].is_array(), tp + "/ops", "an array of operations");
     std::string base = t["name"].get<std::string>();
@@ -227,12 +242,11 @@ Scenario parse_scenario(const json& j, const std::string& file, const Registry& 
         c.fail("/strategy/name", "unknown strategy '" + s.strategy.name + "' (known: dpor, random, pct)");
     }
     s.strategy.seed = get_uint(c, st, "seed", "/strategy", 1);
-    s.strategy.executions = get_uint(c, st, "executions", "/strategy", s.strategy.name == "dpor" ? 0 : 1000);
-    s.strategy.depth = static_cast<uint32_t>(get_uint(c, st, "depth", "/strategy", 3));
+    s.strategy.executions = get_uint(c, st, "executions", "/strategy", s.strategy.name == "dpor" ? 0 : 1000, 0, kMaxExecutions);
+    s.strategy.depth = static_cast<uint32_t>(get_uint(c, st, "depth", "/strategy", 3, 1, kMaxDepth));
     if (st.contains("preemptions"))
-      s.strategy.preemptions = static_cast<uint32_t>(get_uint(c, st, "preemptions", "/strategy", 0));
-    s.strategy.max_steps = get_uint(c, st, "max_steps", "/strategy", 10000);
-    if (s.strategy.max_steps == 0) c.fail("/strategy/max_steps", "must be at least 1");
+      s.strategy.preemptions = static_cast<uint32_t>(get_uint(c, st, "preemptions", "/strategy", 0, 0, kMaxPreemptions));
+    s.strategy.max_steps = get_uint(c, st, "max_steps", "/strategy", 10000, 1, kMaxSteps);
   } else {
     s.strategy.executions = 0;
   }
@@ -254,7 +268,7 @@ Scenario parse_scenario(const json& j, const std::string& file, const Registry& 
   std::string verdict = ex["verdict"].get<std::string>();
   if (verdict == "pass") {
     s.expect.pass = true;
-    if (ex.contains("executions")) s.expect.executions = get_uint(c, ex, "executions", "/expect", 0);
+    if (ex.contains("executions")) s.expect.executions = get_uint(c, ex, "executions", "/expect", 0, 0, kMaxExecutions);
     if (ex.contains("object")) c.fail("/expect/object", "'object' goes with a violation verdict, not \"pass\"");
   } else {
     s.expect.pass = false;
@@ -271,6 +285,8 @@ Scenario parse_scenario(const json& j, const std::string& file, const Registry& 
   }
   return s;
 }
+
+}  // namespace
 
 Scenario load_scenario(const std::string& path, const Registry& reg) {
   return parse_scenario(read_json_file(path), path, reg);

@@ -1,5 +1,7 @@
 #include "traces/trace.hpp"
 
+#include "sim/json_input.hpp"
+
 #include <fstream>
 #include <sstream>
 
@@ -39,6 +41,14 @@ uint64_t num(const json& j, const char* key, const std::string& file, const std:
   if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0))
     bad(file, path + "/" + key, "expected a non-negative integer");
   return v.get<uint64_t>();
+}
+
+uint64_t num_in(const json& j, const char* key, const std::string& file, const std::string& path, uint64_t lo,
+                uint64_t hi) {
+  const uint64_t n = num(j, key, file, path);
+  if (n < lo || n > hi)
+    bad(file, path + "/" + key, std::to_string(n) + " is out of range (" + std::to_string(lo) + " to " + std::to_string(hi) + ")");
+  return n;
 }
 
 int64_t snum(const json& j, const char* key, const std::string& file, const std::string& path) {
@@ -128,9 +138,10 @@ Trace parse_trace(const json& j, const std::string& file) {
   t.config.strategy = str(c, "strategy", file, "/config");
   t.config.seed = num(c, "seed", file, "/config");
   const json& pre = field(c, "preemptions", file, "/config");
-  if (!pre.is_null()) t.config.preemptions = static_cast<uint32_t>(num(c, "preemptions", file, "/config"));
-  t.config.max_steps = num(c, "max_steps", file, "/config");
-  t.config.depth = static_cast<uint32_t>(num(c, "depth", file, "/config"));
+  // The same ranges as a scenario's (models/scenario.hpp): a trace is input too.
+  if (!pre.is_null()) t.config.preemptions = static_cast<uint32_t>(num_in(c, "preemptions", file, "/config", 0, 1'000'000));
+  t.config.max_steps = num_in(c, "max_steps", file, "/config", 1, 100'000'000);
+  t.config.depth = static_cast<uint32_t>(num_in(c, "depth", file, "/config", 0, 1'000));
   t.config.execution = num(c, "execution", file, "/config");
   const json& th = field(j, "threads", file, "");
   if (!th.is_array()) bad(file, "/threads", "expected an array");
@@ -152,7 +163,7 @@ Trace parse_trace(const json& j, const std::string& file) {
     const std::string p = "/events/" + std::to_string(i);
     checker::LogEntry l;
     l.step = num(ev[i], "step", file, p);
-    l.tid = static_cast<uint32_t>(num(ev[i], "tid", file, p));
+    l.tid = static_cast<uint32_t>(num_in(ev[i], "tid", file, p, 0, t.record.threads.empty() ? 0 : t.record.threads.size() - 1));
     l.thread = str(ev[i], "thread", file, p);
     l.op = str(ev[i], "op", file, p);
     l.object = str(ev[i], "object", file, p);
@@ -192,17 +203,11 @@ Trace parse_trace(const json& j, const std::string& file) {
 }
 
 Trace load_trace(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw TraceError(path + ": cannot open the file");
-  std::stringstream ss;
-  ss << in.rdbuf();
   json j;
   try {
-    j = json::parse(ss.str());
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    auto p = what.find("parse error");
-    throw TraceError(path + ": malformed JSON: " + (p == std::string::npos ? what : what.substr(p)));
+    j = sim::read_json(path);
+  } catch (const sim::JsonInputError& e) {
+    throw TraceError(e.what());
   }
   return parse_trace(j, path);
 }

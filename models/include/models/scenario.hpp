@@ -26,6 +26,12 @@ class InputError : public std::runtime_error {
       : std::runtime_error(file + ": " + (path.empty() ? "" : "at " + path + ": ") + what) {}
 };
 
+// The ranges of the numbers a scenario (and the command line) may set.
+inline constexpr uint64_t kMaxSteps = 100'000'000;         // steps in one execution
+inline constexpr uint64_t kMaxExecutions = uint64_t(1) << 48;
+inline constexpr uint64_t kMaxPreemptions = 1'000'000;
+inline constexpr uint64_t kMaxDepth = 1'000;               // pct's depth
+
 struct OpCall {
   const OpDef* def = nullptr;
   Args args;
