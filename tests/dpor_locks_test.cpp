@@ -135,3 +135,34 @@ TEST_CASE("random and pct: the same seed gives the same executions") {
   checker::PctStrategy p(7, 100, 3), q(7, 100, 3);
   CHECK(schedules(p) == schedules(q));
 }
+
+TEST_CASE("pct: initial priorities are a random permutation, so thread order does not matter") {
+  // A depth-2 bug: `writer`'s first store must run before `reader`, its second after. Declared
+  // first or second, the writer must get the higher priority in some executions.
+  struct S {
+    sim::Atomic<int> x;
+    explicit S(Execution& e) : x(e, "x") {}
+  };
+  auto world = [](bool writer_first) {
+    return [writer_first](Execution& x) {
+      auto& s = test::make_state<S>(x);
+      auto writer = [&s] {
+        s.x.store(1);
+        s.x.store(0);
+      };
+      auto reader = [&s, &x] { sim::kassert(x, s.x.load() != 1, "saw the intermediate 1"); };
+      if (writer_first) x.spawn("writer", writer);
+      x.spawn("reader", reader);
+      if (!writer_first) x.spawn("writer", writer);
+    };
+  };
+  for (bool writer_first : {true, false})
+    for (uint64_t seed = 1; seed <= 10; ++seed) {
+      CAPTURE(writer_first);
+      CAPTURE(seed);
+      checker::PctStrategy pct(seed, 100, 2);
+      checker::ExploreOptions o;
+      auto r = checker::explore(pct, world(writer_first), o);
+      CHECK(test::found(r) == sim::ViolationKind::Assertion);
+    }
+}

@@ -9,15 +9,26 @@ using sim::ThreadId;
 void PctStrategy::begin(sim::Execution&) {
   prio_.clear();
   change_at_.clear();
-  next_high_ = 1000000;
-  for (uint32_t i = 1; i < depth_; ++i) change_at_.push_back(1 + rng_.below(k_));
+  // Change points fall among the k steps of an execution; k is the longest execution seen (the
+  // first execution, knowing none, runs on its initial priorities alone).
+  if (k_ > 0)
+    for (uint32_t i = 1; i < depth_; ++i) change_at_.push_back(1 + rng_.below(k_));
 }
 
 void PctStrategy::on_spawn(const sim::Execution&, ThreadId, ThreadId child) {
-  if (prio_.size() <= child.v) prio_.resize(child.v + 1, 0);
-  // Random initial priorities above every change-point priority.
-  prio_[child.v] = next_high_ + static_cast<int64_t>(rng_.below(1000000));
-  next_high_ += 1000000;
+  // Initial priorities are a uniformly random permutation of depth, depth+1, ... over the
+  // threads (the PCT paper), built as threads appear: the new thread takes a uniformly random
+  // rank among the k+1 places around the k initial priorities so far, which shift up to make
+  // room. Lowered priorities (below depth) are not initial and stay where they are.
+  if (prio_.size() <= child.v) prio_.resize(child.v + 1, -1);
+  const int64_t base = depth_;
+  int64_t initial = 0;
+  for (int64_t p : prio_)
+    if (p >= base) ++initial;
+  const int64_t rank = base + static_cast<int64_t>(rng_.below(static_cast<uint64_t>(initial) + 1));
+  for (int64_t& p : prio_)
+    if (p >= rank) ++p;
+  prio_[child.v] = rank;
 }
 
 ThreadId PctStrategy::pick(const sim::Execution& x, const std::vector<ThreadId>& enabled) {
@@ -25,7 +36,8 @@ ThreadId PctStrategy::pick(const sim::Execution& x, const std::vector<ThreadId>&
   ThreadId best = enabled[0];
   for (ThreadId t : enabled)
     if (prio_[t.v] > prio_[best.v]) best = t;
-  // At a change point the running thread drops below every initial priority.
+  // At change point i (drawn at a random step) the running thread drops to priority i, below
+  // every initial priority.
   for (size_t i = 0; i < change_at_.size(); ++i)
     if (change_at_[i] == step) {
       prio_[best.v] = static_cast<int64_t>(i);

@@ -58,10 +58,9 @@ class PctStrategy final : public Strategy {
   SplitMix64 rng_;
   uint64_t budget_, done_ = 0;
   uint32_t depth_;
-  uint64_t k_ = 64;  // estimated steps per execution, the longest seen so far
-  std::vector<int64_t> prio_;
+  uint64_t k_ = 0;  // steps per execution: the longest seen so far
+  std::vector<int64_t> prio_;        // per thread; initial ones are >= depth_, lowered ones below
   std::vector<uint64_t> change_at_;  // step of each priority change point
-  int64_t next_high_ = 0;
 };
 
 class ReplayStrategy final : public Strategy {
