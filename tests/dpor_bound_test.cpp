@@ -2,6 +2,7 @@
 // must still be explored. Exact counts: the number of distinct prefixes of max_steps steps.
 #include <doctest/doctest.h>
 
+#include "sim/chan.hpp"
 #include "sim/memory.hpp"
 #include "sim/sync.hpp"
 #include "support.hpp"
@@ -113,4 +114,54 @@ TEST_CASE("step bound: a thread blocked at the cut on a lock held by a looping t
       },
       UINT32_MAX, 30);
   CHECK(test::found(r) == sim::ViolationKind::Assertion);
+}
+
+TEST_CASE("timed sleeps: a forgotten wakeup is noticed by the timeout, never a step-bound run") {
+  struct W {
+    sim::Mutex m;
+    sim::Chan chan;
+    sim::Field<int> cond;
+    explicit W(Execution& x) : m(x, "m"), chan(x, "chan"), cond(x, "cond") {}
+  };
+  static int noticed = 0;
+  noticed = 0;
+  auto r = test::dpor_world(
+      [](Execution& x) {
+        auto& w = test::make_state<W>(x);
+        x.spawn("waiter", [&w] {
+          w.m.lock();
+          while (!w.cond.get()) w.chan.sleep(w.m, true);
+          ++noticed;
+          w.m.unlock();
+        });
+        x.spawn("setter", [&w] {  // sets the condition, forgets the wakeup
+          w.m.lock();
+          w.cond.set(1);
+          w.m.unlock();
+        });
+      },
+      UINT32_MAX, 100000);
+  CHECK(!r.counterexample);
+  CHECK(r.step_bounded == 0);
+  CHECK(r.stats.blocked == 0);
+  CHECK(noticed == static_cast<int>(r.executions));
+  // The setter first (the waiter never sleeps), or the waiter asleep: its timeout fires once the
+  // setter's write can be seen -- never before, when it could only find the same condition.
+  CHECK(r.executions == 2);
+
+  // Nobody ever sets the condition: the waiter's timeout cannot change anything after it fired
+  // once, so it waits forever -- a liveness violation, not a loop until --max-steps.
+  auto stuck = test::dpor_world(
+      [](Execution& x) {
+        auto& w = test::make_state<W>(x);
+        x.spawn("waiter", [&w] {
+          w.m.lock();
+          while (!w.cond.get()) w.chan.sleep(w.m, true);
+          w.m.unlock();
+        });
+      },
+      UINT32_MAX, 100000);
+  REQUIRE(test::found(stuck) == sim::ViolationKind::Liveness);
+  CHECK(stuck.counterexample->violation->message.find("sleeps forever on chan") != std::string::npos);
+  CHECK(stuck.step_bounded == 0);
 }

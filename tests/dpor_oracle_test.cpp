@@ -416,3 +416,32 @@ TEST_CASE("oracle: spin loops wait for a write (ticket lock, CAS spin lock, two 
     e.spawn("y", [&s] { s.y.store(1); });
   });
 }
+
+TEST_CASE("oracle: timed sleeps in a loop are fair: finite, and every timeout race explored") {
+  // The kernel's pattern: while (!cond) msleep(&chan, &mtx, hz). With and without the wakeup
+  // (without it, only a timeout lets the waiter notice), with one and two waiters, and with a
+  // writer that changes something the waiters do not look at.
+  for (int waiters : {1, 2})
+  for (bool wakes : {true, false}) {
+    CAPTURE(wakes);
+    CAPTURE(waiters);
+    same_outcomes([wakes, waiters](Execution& e) {
+      auto& s = test::make_state<Mem>(e);
+      for (int i = 0; i < waiters; ++i)
+        e.spawn("waiter" + std::to_string(i), [&s] {
+          s.m.lock();
+          while (!s.ready.get()) s.chan.sleep(s.m, true);
+          (void)s.x.load();
+          s.m.unlock();
+        });
+      e.spawn("waker", [&s, wakes] {
+        s.x.store(1);
+        s.m.lock();
+        s.ready.set(1);
+        if (wakes) s.chan.wakeup();
+        s.m.unlock();
+      });
+      if (waiters == 1) e.spawn("bystander", [&s] { s.y.store(1); });
+    }, 10000);
+  }
+}

@@ -230,6 +230,10 @@ void Dpor::on_event(sim::Execution& x, const Event& e) {
     races_.emplace_back(e.after, j);
     join_into(steps_[e.after].clock);
   }
+  // A timeout that fired because nothing else could run comes after everything before it.
+  if (quiet_timeout(e))
+    for (uint32_t t = 0; t < width_; ++t)
+      if (t != e.tid.v) join_into(clock_of(ThreadId(t)));
   find_races(x, e, j, covered);
   if (e.block.valid()) block_steps_[e.block.v].push_back(j);
   if (e.obj.valid()) obj_steps_[e.obj.v].push_back(j);
@@ -315,7 +319,12 @@ void Dpor::analyse_race(const sim::Execution& x, uint32_t i, uint32_t j, Event m
     if (same_obj && w.obj == e.obj) state = apply_state(x, state, w);
   }
   if (same_obj && !reevaluate(x, state, moved)) return;  // it could not run there
-  if ((moved.flags & sim::kFlagAwait) && !releases(i, j, moved, v)) return;  // it would still wait there
+  // A spin read, or a timed sleep that would time out there, may still have to wait there.
+  if (moved.flags & sim::kFlagAwait) {
+    const bool times_out = moved.kind != OpKind::SleepWait ||
+                           (same_obj ? !((state >> 32 >> moved.tid.v) & 1u) : moved.value == 0);
+    if (times_out && !releases(i, j, moved, v)) return;
+  }
   if (moved.kind == OpKind::RcuSyncWait) return;         // only an unlock ends it: never earlier
   v.push_back(VEv{moved.tid, moved});
   // Steps left under the bound once v has run from the state before step i.
@@ -326,21 +335,30 @@ void Dpor::analyse_race(const sim::Execution& x, uint32_t i, uint32_t j, Event m
 }
 
 bool Dpor::releases(uint32_t i, uint32_t j, const Event& r, const std::vector<VEv>& v) const {
-  // The spinning thread's window: its read-only events before r, back to the one that started it.
+  // What the waiting thread looked at, whose change by another thread lets r run: for a spin
+  // read, its read-only events back to the one that started its window; for a timed sleep that
+  // times out, what it read since its previous timeout, changed by a write or a free (spin.hpp).
+  const bool timed = r.kind == OpKind::SleepWait;
   std::vector<sim::ObjectId> objs;
   std::vector<sim::BlockId> blocks;
   uint32_t start = j;
   for (uint32_t k = j; k-- > 0;) {
     const Event& e = steps_[k].ev;
     if (e.tid != r.tid || e.kind == OpKind::Fence) continue;
-    if (!sim::SpinWatch::is_read(e.kind)) break;
+    if (timed) {
+      if (e.kind == OpKind::SleepWait) break;
+      if (!sim::SpinWatch::is_read(e.kind)) continue;
+    } else if (!sim::SpinWatch::is_read(e.kind)) {
+      break;
+    }
     objs.push_back(e.obj);
     blocks.push_back(e.block);
     start = k;
-    if (e.flags & sim::kFlagWindow) break;
+    if (!timed && (e.flags & sim::kFlagWindow)) break;
   }
   auto writes_window = [&](const Event& w) {
-    if (w.tid == r.tid || sim::SpinWatch::is_read(w.kind) || w.kind == OpKind::Fence) return false;
+    if (w.tid == r.tid || w.kind == OpKind::Fence || sim::SpinWatch::is_read(w.kind)) return false;
+    if (timed && w.kind != OpKind::Write && w.kind != OpKind::Rmw && w.kind != OpKind::Free) return false;
     for (size_t k = 0; k < objs.size(); ++k)
       if ((w.obj.valid() && w.obj == objs[k]) || (w.kind == OpKind::Free && blocks[k].valid() && w.block == blocks[k]))
         return true;
@@ -366,6 +384,8 @@ Event Dpor::pending_event(const sim::Execution& x, ThreadId q) const {
   // A trylock or a wait with a timeout: its outcome depends on where it runs.
   if ((op.kind == OpKind::Acquire && !op.blocking) || (op.kind == OpKind::SleepWait && op.timeout))
     p.flags = sim::kFlagTry;
+  // A timed sleep's timeout needs another thread's change, or quiescence (sim/spin.hpp).
+  if (op.kind == OpKind::SleepWait && op.timeout) p.flags |= sim::kFlagAwait;
   return p;
 }
 
@@ -399,6 +419,14 @@ void Dpor::cut_races(const sim::Execution& x) {
     if (ti.pending.await) {  // a released spin read stays after the write that released it
       const Clock& r = steps_[x.released_at(ThreadId(q))].clock;
       for (uint32_t k = 0; k < width_; ++k) past[k] = std::max(past[k], r[k]);
+    }
+    const bool timed = p.kind == OpKind::SleepWait && (p.flags & sim::kFlagTry);
+    if (timed && !x.timeout_released(ThreadId(q)) && x.enabled(ThreadId(q))) {
+      // Enabled only because nothing else can run: it stays after everything.
+      for (uint32_t t = 0; t < width_; ++t) {
+        const Clock& c = clock_of(ThreadId(t));
+        for (uint32_t k = 0; k < width_; ++k) past[k] = std::max(past[k], c[k]);
+      }
     }
     if (x.enabled(ThreadId(q))) {
       for (uint32_t t = 0; t < threads; ++t) {

@@ -7,8 +7,9 @@ Chan::Chan(Execution& x, const std::string& leaf) : SharedObject(x, leaf, Object
 }
 
 bool Chan::enabled(const PendingOp& op, ThreadId t) const {
-  if (op.kind != OpKind::SleepWait || op.timeout) return true;
-  return (woken_ >> t.v) & 1u;
+  if (op.kind != OpKind::SleepWait) return true;
+  if ((woken_ >> t.v) & 1u) return true;
+  return op.timeout && x_.timeout_allowed(t);  // a timeout fires only when it can change something
 }
 
 bool Chan::sleep(Lock& interlock, bool timeout, const Loc& loc, bool idle) {

@@ -136,6 +136,12 @@ bool Execution::enabled(ThreadId t) const {
 
 void Execution::collect_enabled() {
   enabled_.clear();
+  quiescent_ = false;
+  for (uint32_t i = 0; i < threads_.size(); ++i)
+    if (enabled(ThreadId(i))) enabled_.push_back(ThreadId(i));
+  if (!enabled_.empty()) return;
+  // Nothing else can run: a timed sleep may time out now (spin.hpp, rule b).
+  quiescent_ = true;
   for (uint32_t i = 0; i < threads_.size(); ++i)
     if (enabled(ThreadId(i))) enabled_.push_back(ThreadId(i));
 }
@@ -199,6 +205,7 @@ void Execution::announce(const PendingOp& op) {
   ThreadInfo& ti = threads_[current_.v];
   ti.pending = op;
   ti.pending.await = SpinWatch::is_read(op.kind) && spin_.begin_await(current_, op);
+  if (op.kind == OpKind::SleepWait && op.timeout) spin_.begin_timed(current_);
   ti.has_pending = true;
   ti.fiber->yield();
   if (violation_ || stopping_) throw Abort{};  // unwound by a stop requested while suspended
@@ -220,16 +227,21 @@ std::optional<Violation> Execution::spinning_forever() const {
   std::optional<Violation> v;
   for (uint32_t i = 0; i < threads_.size(); ++i) {
     const ThreadInfo& t = threads_[i];
-    if (t.finished || !t.has_pending || !t.pending.await) continue;
+    if (t.finished || !t.has_pending) continue;
+    const bool timed = t.pending.kind == OpKind::SleepWait && t.pending.timeout && !t.pending.idle;
+    if (!t.pending.await && !timed) continue;
+    const std::string obj = t.pending.obj.valid() ? objects_[t.pending.obj.v].name : "?";
     if (!v) {
       v.emplace();
       v->kind = ViolationKind::Liveness;
-      v->object = t.pending.obj.valid() ? objects_[t.pending.obj.v].name : "";
-      v->message = "thread " + t.name + " spins forever reading " + v->object +
-                   ": no other thread can run to change what its loop reads";
+      v->object = obj;
+      v->message = timed ? "thread " + t.name + " sleeps forever on " + obj +
+                               ": its timeout fired and nothing it looks at can change any more"
+                         : "thread " + t.name + " spins forever reading " + obj +
+                               ": no other thread can run to change what its loop reads";
       v->step = static_cast<int64_t>(events_.size());
     }
-    std::string what = std::string("spins on ") + (t.pending.obj.valid() ? objects_[t.pending.obj.v].name : "?");
+    std::string what = (timed ? "sleeps on " : "spins on ") + obj;
     v->involved.push_back(Involved{t.name, what, sim::where(t.pending.loc), -1});
   }
   return v;
@@ -249,6 +261,11 @@ void Execution::record(Event e) {
   if (ti.pending.await) {
     e.flags |= kFlagAwait;
     e.after = static_cast<uint32_t>(spin_.released_at(e.tid));
+  }
+  if (e.kind == OpKind::SleepWait && (e.flags & kFlagTry)) {
+    // Timing out needs a change by another thread (its step in `after`) or quiescence (none).
+    e.flags |= kFlagAwait;
+    if (e.value == 0 && spin_.timeout_released(e.tid)) e.after = static_cast<uint32_t>(spin_.timeout_released_at(e.tid));
   }
   if (spin_.on_event(e, events_.size(), ti.pending.await)) e.flags |= kFlagWindow;
   ti.pending.await = false;

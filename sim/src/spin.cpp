@@ -1,5 +1,6 @@
 #include "sim/spin.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace vcpucheck::sim {
@@ -68,7 +69,70 @@ void SpinWatch::release_readers(ObjectId o, BlockId freed, uint64_t step) {
   }
 }
 
+void SpinWatch::begin_timed(ThreadId t) {
+  if (timed_.size() <= t.v) timed_.resize(t.v + 1);
+  Timed& me = timed_[t.v];
+  me.sleeping = true;
+  ++sleepers_;
+  me.released_at = me.overflow ? 0 : kNever;
+  // A change that came before the thread went to sleep counts as well.
+  for (const Seen& r : me.seen) {
+    const bool written = r.obj.v < last_write_.size() && last_write_[r.obj.v] != kNever && last_write_[r.obj.v] > r.step &&
+                         last_writer_[r.obj.v] != t.v;
+    const bool freed = r.block.valid() && r.block.v < last_free_.size() && last_free_[r.block.v] != kNever &&
+                       last_free_[r.block.v] > r.step;
+    if (written) me.released_at = std::min(me.released_at, last_write_[r.obj.v]);
+    if (freed) me.released_at = std::min(me.released_at, last_free_[r.block.v]);
+  }
+}
+
+void SpinWatch::on_timed(const Event& e, uint64_t step) {
+  if (timed_.size() <= e.tid.v) timed_.resize(e.tid.v + 1);
+  Timed& me = timed_[e.tid.v];
+  if (e.kind == OpKind::SleepWait) {
+    const bool quiet = (e.flags & kFlagTry) && e.value == 0 && me.released_at == kNever;
+    if (me.sleeping) --sleepers_;
+    me.seen.clear();
+    me.overflow = false;
+    me.sleeping = false;
+    me.released_at = kNever;
+    me.quiet_used = quiet;  // woken, or allowed by a change: the next quiet timeout is fresh
+    return;
+  }
+  if (is_read(e.kind) && e.obj.valid() && !me.overflow) {
+    bool found = false;
+    for (Seen& r : me.seen)
+      if (r.obj == e.obj) {
+        r.step = step;
+        found = true;
+      }
+    if (!found) {
+      if (me.seen.size() >= kMaxSeen) me.overflow = true;
+      else me.seen.push_back(Seen{e.obj, e.block, step});
+    }
+  }
+  const bool changes = e.kind == OpKind::Write || e.kind == OpKind::Rmw || e.kind == OpKind::Free;
+  if (!changes) return;
+  if (e.obj.valid()) {
+    if (last_writer_.size() <= e.obj.v) last_writer_.resize(e.obj.v + 1, UINT32_MAX);
+    last_writer_[e.obj.v] = e.tid.v;
+  }
+  if (sleepers_ == 0) return;
+  // A change by this thread releases every other sleeping thread that read the object.
+  const BlockId freed = e.kind == OpKind::Free ? e.block : BlockId();
+  for (uint32_t t = 0; t < timed_.size(); ++t) {
+    Timed& o = timed_[t];
+    if (t == e.tid.v || !o.sleeping || o.released_at != kNever) continue;
+    for (const Seen& r : o.seen)
+      if ((e.obj.valid() && r.obj == e.obj) || (freed.valid() && r.block == freed)) {
+        o.released_at = step;
+        break;
+      }
+  }
+}
+
 bool SpinWatch::on_event(const Event& e, uint64_t step, bool awaited) {
+  on_timed(e, step);
   if (windows_.size() <= e.tid.v) windows_.resize(e.tid.v + 1);
   Window& w = windows_[e.tid.v];
   if (e.kind == OpKind::Fence) return false;

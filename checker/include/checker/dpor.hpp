@@ -91,6 +91,9 @@ class Dpor final : public Strategy {
   // Reverses the race between step i and `moved` (step j, or the pending operation at j = size).
   void analyse_race(const sim::Execution& x, uint32_t i, uint32_t j, sim::Event moved);
   sim::Event pending_event(const sim::Execution& x, sim::ThreadId q) const;
+  static bool quiet_timeout(const sim::Event& e) {
+    return e.kind == sim::OpKind::SleepWait && (e.flags & sim::kFlagAwait) && e.value == 0 && e.after == UINT32_MAX;
+  }
   // Whether the spin read r (step j), moved to before step i behind `v`, would run there: some
   // other thread wrote what its loop read, before step i or in v.
   bool releases(uint32_t i, uint32_t j, const sim::Event& r, const std::vector<VEv>& v) const;

@@ -8,7 +8,8 @@ namespace vcpucheck::models::bhyve {
 Vm::Vm(Execution& x_, const Config& c)
     : x(x_),
       bug{c.bug("lockall-no-sx"),      c.bug("no-recheck"), c.bug("publish-before-init"), c.bug("plain-publish"),
-          c.bug("no-dying"),           c.bug("destroy-unlocked-freeze"), c.bug("snapshot-no-null-skip")},
+          c.bug("no-dying"),           c.bug("destroy-unlocked-freeze"), c.bug("snapshot-no-null-skip"),
+          c.bug("no-idle-wakeup")},
       maxcpus(static_cast<int>(c.params.i("maxcpus"))),
       run_slices(static_cast<int>(c.params.i("run_slices"))),
       vcpus_init_lock(x_, "vcpus_init_lock"),
@@ -70,6 +71,8 @@ void register_bhyve_models(Registry& r) {
       {"destroy-unlocked-freeze",
        "vmmdev_destroy freezes the vCPUs without vcpus_init_lock and before disabling creation"},
       {"snapshot-no-null-skip", "the snapshot walk over vm->vcpu[] does not skip NULL (unallocated) slots"},
+      {"no-idle-wakeup", "vcpu_set_state_locked does not wakeup(&vcpu->state) on the way to IDLE: only msleep_spin's hz "
+                         "timeout lets a waiter see the vCPU idle"},
   };
   m.validate = [](const Config& c) -> std::pair<std::string, std::string> {
     if (c.params.i("maxcpus") < 1 || c.params.i("maxcpus") > 16) return {"/params/maxcpus", "expected 1 to 16"};

@@ -43,7 +43,7 @@ int vcpu_set_state_locked(Vcpu& v, int newstate, bool from_idle) {
     while (v.state.get() != VCPU_IDLE) {
       v.reqidle.set(1);
       vcpu_notify_event_locked(v);
-      v.state_chan.sleep(v.mtx, false);  // msleep_spin(&vcpu->state, &vcpu->mtx, "vmstat", hz)
+      v.state_chan.sleep(v.mtx, /*timeout=*/true);  // msleep_spin(&vcpu->state, &vcpu->mtx, "vmstat", hz)
     }
   } else {
     sim::kassert(x, v.state.get() != VCPU_IDLE, "vcpu_set_state_locked: invalid transition from idle");
@@ -56,7 +56,7 @@ int vcpu_set_state_locked(Vcpu& v, int newstate, bool from_idle) {
            sim::Loc::current(), vcpu_name(v) + ".state");
   v.state.set(newstate);
   v.hostcpu.set(newstate == VCPU_RUNNING ? static_cast<int>(x.current().v) : NOCPU);
-  if (newstate == VCPU_IDLE) v.state_chan.wakeup();
+  if (newstate == VCPU_IDLE && !v.vm->bug.no_idle_wakeup) v.state_chan.wakeup();
   return 0;
 }
 

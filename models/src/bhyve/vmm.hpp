@@ -42,6 +42,7 @@ struct Bugs {
   bool no_dying = false;             // creation does not stop once destroy begins
   bool destroy_freezes_early = false;  // destroy freezes the vCPUs unlocked, before disabling creation
   bool snapshot_no_null_skip = false;  // the snapshot walk dereferences NULL slots
+  bool no_idle_wakeup = false;         // no wakeup(&vcpu->state) when a vCPU goes IDLE
 };
 
 struct Vm;

@@ -182,6 +182,12 @@ class Execution {
   // A thread whose pending spin-loop read waits (PendingOp::await): the step whose write released
   // it, or UINT64_MAX while it still waits.
   uint64_t released_at(ThreadId t) const { return spin_.released_at(t); }
+  // Whether a timed sleep of t may time out now (the fairness rule in spin.hpp).
+  bool timeout_allowed(ThreadId t) const {
+    return spin_.timeout_released(t) || (quiescent_ && !spin_.quiet_used(t));
+  }
+  // Whether t's timeout is allowed by a change another thread made (not by quiescence).
+  bool timeout_released(ThreadId t) const { return spin_.timeout_released(t); }
   const std::optional<Violation>& violation() const { return violation_; }
   // Reports a violation found outside any thread (end-of-execution checks, detectors).
   void report(Violation v);
@@ -228,6 +234,7 @@ class Execution {
   bool stopping_ = false;  // the execution is over: waiting threads unwind
   Resources own_resources_;
   SpinWatch spin_;
+  bool quiescent_ = false;  // nothing but timeouts could run at the last scheduling point
   void stop_threads();
   std::optional<Violation> spinning_forever() const;
 };

@@ -26,6 +26,21 @@
 // make the retry visible with a shared write (a Field counter), or wait with a sleep and a
 // timeout (sim::Chan), which is what the kernels do.
 //
+// Timed sleeps (msleep(..., hz), wait_event_timeout) follow the same idea: a timeout fires only
+// when it can change what happens. A timed sleep that no wakeup ended may time out
+//   (a) once another thread has written (or freed) something this thread read since its last
+//       sleep returned -- a change the loop around the sleep can notice; or
+//   (b) when no other thread can run at all (the timeout is then the only thing that can
+//       happen) -- once; again only after a change as in (a) or a wakeup.
+// Lock traffic is not a change: it alters no value a loop tests (and two waiters on one
+// interlock would otherwise release each other forever). So `while (!cond) msleep(&chan, &mtx,
+// hz)` explores the timeout racing with every write to `cond` (a forgotten wakeup is found), an
+// error path taken on a timeout runs once everything else is stuck, and the search is finite: a
+// thread whose timeout can never fire again while nothing else can run sleeps forever, a
+// liveness violation. What a timeout cannot do under this rule: fire while other threads are
+// busy with things it never reads. The checker sees the rule through kFlagAwait on the wait and
+// its `after` step (the write that allowed it, or none for (b)).
+//
 // Determinism: sites are compared by file name, line and column (or guest address); nothing here
 // depends on host addresses or order of containers.
 #pragma once
@@ -53,6 +68,14 @@ class SpinWatch {
   static constexpr size_t kMaxWindow = 64;  // reads in a window; a longer stretch starts over
   static bool is_read(OpKind k) { return k == OpKind::Read || k == OpKind::CasFail || k == OpKind::TryFail; }
 
+  // Timed sleeps: called as thread t announces a timed wait.
+  void begin_timed(ThreadId t);
+  // Whether a change (a) allows t's timeout, and at which step it came.
+  bool timeout_released(ThreadId t) const { return timeout_released_at(t) != kNever; }
+  uint64_t timeout_released_at(ThreadId t) const { return t.v < timed_.size() ? timed_[t.v].released_at : kNever; }
+  // Whether t already used its timeout at a moment nothing else could run (b).
+  bool quiet_used(ThreadId t) const { return t.v < timed_.size() && timed_[t.v].quiet_used; }
+
  private:
   struct Entry {
     ObjectId obj;
@@ -72,6 +95,23 @@ class SpinWatch {
            last_free_[r.block.v] > r.step;
   }
   void release_readers(ObjectId o, BlockId freed, uint64_t step);
+  void on_timed(const Event& e, uint64_t step);
+  struct Seen {
+    ObjectId obj;
+    BlockId block;
+    uint64_t step;  // the thread's latest read of it
+  };
+  struct Timed {
+    std::vector<Seen> seen;  // read since the thread's last sleep returned
+    bool overflow = false;   // read too much to track: any timeout is allowed
+    bool sleeping = false;   // a timed wait is pending
+    uint64_t released_at = kNever;
+    bool quiet_used = false;
+  };
+  static constexpr size_t kMaxSeen = 256;
+  std::vector<Timed> timed_;           // per thread
+  std::vector<uint32_t> last_writer_;  // per object: the thread of its last changing event
+  uint32_t sleepers_ = 0;              // threads with a pending timed wait
   std::vector<Window> windows_;       // per thread
   std::vector<uint64_t> released_at_;  // per thread: kNever while awaiting, else when released
   std::vector<uint32_t> awaiting_;     // threads that wait and have not been released
