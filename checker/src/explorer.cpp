@@ -76,13 +76,15 @@ ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& opt
       case sim::Outcome::Deadlock: ++r.deadlocks; break;
       case sim::Outcome::Violation: break;
     }
+    // The strategy reads the threads' pending operations; then the waiting threads are stopped,
+    // and a model that swallows the stop makes the execution a model error.
+    bool more = s.end(x, o);
+    x.stop_threads();
     if (x.violation()) {
       if (x.violation()->kind == sim::ViolationKind::Deadlock) ++r.deadlocks;
-      r.counterexample = record_execution(x, o);
-      s.end(x, o);
+      r.counterexample = record_execution(x, x.violation()->kind == sim::ViolationKind::ModelError ? sim::Outcome::Violation : o);
       break;
     }
-    bool more = s.end(x, o);
     if (opt.progress && (r.executions & 1023) == 0) opt.progress(r.executions);
     if (!more) break;
     if (opt.max_executions && r.executions >= opt.max_executions) {
@@ -111,6 +113,8 @@ ExecutionRecord run_one(Strategy& s, const Setup& setup, const ExploreOptions& o
   sim::Execution x(pool, opt.bounds);
   sim::Outcome o = run_checked(x, s, hb, &lock_order, setup);
   s.end(x, o);
+  x.stop_threads();
+  if (x.violation()) o = sim::Outcome::Violation;
   ExecutionRecord rec = record_execution(x, o);
   if (!rec.violation)
     if (auto inv = lock_order.find_inversion()) {

@@ -13,6 +13,7 @@ bool Chan::enabled(const PendingOp& op, ThreadId t) const {
 }
 
 bool Chan::sleep(Lock& interlock, bool timeout, const Loc& loc, bool idle) {
+  x_.require_thread("sleep", loc);
   ThreadId me = x_.current();
   if (!interlock.held_by(me)) x_.fail(ViolationKind::LockMisuse, "sleep on " + name() + " without holding its interlock " + interlock.name(), loc, name());
   uint32_t bit = 1u << me.v;
@@ -51,6 +52,7 @@ bool Chan::sleep(Lock& interlock, bool timeout, const Loc& loc, bool idle) {
 }
 
 void Chan::wake(bool one, const Loc& loc) {
+  if (!x_.in_thread()) return;  // during setup nobody sleeps yet: nothing to wake
   x_.announce(PendingOp{OpKind::Wakeup, id_, LockMode::Exclusive, false, false, loc});
   uint64_t pre = state();
   // wakeup_one picks, when it runs, the waiter with the lowest thread id.

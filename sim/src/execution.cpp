@@ -1,6 +1,8 @@
 #include "sim/execution.hpp"
 
 #include <cassert>
+#include <exception>
+#include <new>
 #include <cstdio>
 #include <stdexcept>
 
@@ -38,11 +40,18 @@ Execution& current_execution() {
   return *tls_execution;
 }
 
+void Execution::require_thread(const char* what, const Loc& loc) const {
+  if (!current_.valid())
+    throw SetupError(sim::where(loc) + ": " + what +
+                     " while the model builds its initial state (no thread runs yet): do it in an operation");
+}
+
 Execution::Execution(FiberPool& pool, Bounds bounds) : pool_(pool), bounds_(bounds) { events_.reserve(256); }
 
 Execution::~Execution() {
   stop_threads();
-  // Unwind what is left while the objects it references still exist.
+  // Unwind what is left while the objects it references still exist (abandoned fibers are not
+  // unwound: Fiber::abandon).
   for (auto& t : threads_) t.fiber.reset();
   model.reset();
   arena.clear();
@@ -101,6 +110,7 @@ void Execution::start_thread(ThreadId t) {
 
 void Execution::resume(ThreadId t) {
   ThreadInfo& ti = threads_[t.v];
+  if (ti.abandoned) return;
   current_ = t;
   ti.has_pending = false;
   bool alive = ti.fiber->resume();
@@ -113,6 +123,9 @@ void Execution::resume(ThreadId t) {
         std::rethrow_exception(err);
       } catch (const Abort&) {
         // the violation is already recorded
+      } catch (const std::bad_alloc&) {
+        report(Violation{ViolationKind::ModelError, "thread " + ti.name + " ran out of memory (std::bad_alloc)", {}, {},
+                         (int64_t)steps()});
       } catch (const std::exception& ex) {
         report(Violation{ViolationKind::ModelError,
                          "thread " + ti.name + " threw an exception: " + ex.what(), {}, {}, (int64_t)steps()});
@@ -200,9 +213,16 @@ Outcome Execution::run(Scheduler& s) {
 }
 
 void Execution::announce(const PendingOp& op) {
-  assert(current_.valid());
-  if (stopping_) throw Abort{};
+  if (!current_.valid())
+    throw SetupError(sim::where(op.loc) + ": a visible operation (" + op_name(op.kind) +
+                     ") while the model builds its initial state (no thread runs yet): do it in an operation");
   ThreadInfo& ti = threads_[current_.v];
+  if (stopping_ || violation_) {
+    // Only a model that caught vcpucheck's stop and went on gets here -- or a destructor that
+    // performs an operation while the stop unwinds it, which is left to finish.
+    if (std::uncaught_exceptions() > 0) return;
+    swallowed(ti, op.loc);
+  }
   ti.pending = op;
   ti.pending.await = SpinWatch::is_read(op.kind) && spin_.begin_await(current_, op);
   if (op.kind == OpKind::SleepWait && op.timeout) spin_.begin_timed(current_);
@@ -215,11 +235,34 @@ void Execution::announce(const PendingOp& op) {
 // from its pending operation by an ordinary exception. (Destroying a suspended fiber would
 // unwind it too, but not through a guest CPU's emulator frames, which have no unwind tables.)
 void Execution::stop_threads() {
+  if (running_) return;
   stopping_ = true;
+  Execution* saved = tls_execution;
+  tls_execution = this;
   for (uint32_t i = 0; i < threads_.size(); ++i) {
     ThreadInfo& t = threads_[i];
-    if (t.fiber && !t.finished && !t.fiber->finished()) resume(ThreadId(i));
+    if (t.fiber && !t.finished && !t.abandoned && !t.fiber->finished()) resume(ThreadId(i));
   }
+  tls_execution = saved;
+}
+
+// The model caught the Abort that stops this thread (`catch (...) {}`) and went on. The first time
+// it is thrown again; a model that swallows it twice is never resumed: its fiber is abandoned (not
+// unwound, which it would swallow too), and the execution's verdict becomes a model error.
+void Execution::swallowed(ThreadInfo& ti, const Loc& loc) {
+  if (++ti.swallowed == 1) throw Abort{};
+  std::string before = violation_ ? " (after: " + std::string(violation_name(violation_->kind)) + ": " +
+                                        violation_->message + ")"
+                                  : "";
+  Violation v;
+  v.kind = ViolationKind::ModelError;
+  v.message = "thread " + ti.name + " caught vcpucheck's stop and went on (a catch (...) that does not rethrow)" + before;
+  v.involved.push_back(Involved{ti.name, "", sim::where(loc), static_cast<int64_t>(events_.size())});
+  v.step = static_cast<int64_t>(events_.size());
+  violation_ = std::move(v);
+  ti.abandoned = true;
+  ti.fiber->abandon();
+  for (;;) ti.fiber->yield();  // never resumed again
 }
 
 // Nothing can run, and some thread waits in a spin loop: what it reads can never change.
@@ -257,6 +300,7 @@ void Execution::record(Event e) {
     for (Observer* o : observers_) o->on_setup(*this, e);
     return;
   }
+  if ((stopping_ || violation_) && std::uncaught_exceptions() > 0) return;  // a destructor while unwinding
   ThreadInfo& ti = threads_[e.tid.v];
   if (ti.pending.await) {
     e.flags |= kFlagAwait;

@@ -63,6 +63,7 @@ struct Fiber::Impl {
   ctx::fiber self;  // the fiber's continuation, held by the scheduler side
   ctx::fiber sink;  // the scheduler's continuation, held while the fiber runs
   bool done = false;
+  bool abandoned = false;
   std::exception_ptr error;
 };
 
@@ -83,7 +84,9 @@ Fiber::Fiber(FiberPool& pool, std::function<void()> body) : impl_(std::make_uniq
                         });
 }
 
-Fiber::~Fiber() = default;  // ctx::fiber's destructor unwinds an unfinished stack
+Fiber::~Fiber() {
+  if (impl_ && impl_->abandoned) (void)impl_.release();  // never unwound: see abandon()
+}  // otherwise ctx::fiber's destructor unwinds an unfinished stack
 
 bool Fiber::resume() {
   assert(!impl_->done);
@@ -94,6 +97,12 @@ bool Fiber::resume() {
 void Fiber::yield() { impl_->sink = std::move(impl_->sink).resume(); }
 
 bool Fiber::finished() const { return impl_->done; }
+
+void Fiber::abandon() {
+  // Leak the Impl (and with it the continuation the scheduler holds, once it yields): destroying
+  // it would force an unwind through the model's catch (...).
+  impl_->abandoned = true;
+}
 
 std::exception_ptr Fiber::error() const { return impl_->error; }
 

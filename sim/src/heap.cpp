@@ -32,6 +32,7 @@ void heap_end_alloc(Execution& x, BlockId b, const Loc& loc) {
 }
 
 void heap_free_block(Execution& x, BlockId b, const Loc& loc) {
+  x.require_thread("a free", loc);
   Execution::BlockInfo& bi = x.block(b);
   x.announce(PendingOp{OpKind::Free, bi.header, LockMode::Exclusive, false, false, loc});
   if (bi.freed)

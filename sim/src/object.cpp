@@ -59,6 +59,7 @@ Cell::Cell(Execution& x, const std::string& leaf, bool init_on_create, uint64_t 
 }
 
 void fence(Execution& x, Order o, const Loc& loc) {
+  if (!x.in_thread()) return;  // nothing to order while the model builds its initial state
   x.announce(PendingOp{OpKind::Fence, ObjectId(), LockMode::Exclusive, false, false, loc});
   Event e;
   e.tid = x.current();

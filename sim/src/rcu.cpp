@@ -23,6 +23,7 @@ std::optional<ThreadId> Rcu::waits_for(const PendingOp& op, ThreadId t) const {
 }
 
 void Rcu::read_lock(const Loc& loc) {
+  x_.require_thread("rcu_read_lock", loc);
   ThreadId me = x_.current();
   ThreadInfo& t = x_.thread(me);
   x_.announce(PendingOp{OpKind::RcuLock, id_, LockMode::Shared, false, false, loc});
@@ -35,6 +36,7 @@ void Rcu::read_lock(const Loc& loc) {
 }
 
 void Rcu::read_unlock(const Loc& loc) {
+  x_.require_thread("rcu_read_unlock", loc);
   ThreadId me = x_.current();
   ThreadInfo& t = x_.thread(me);
   if (t.rcu_nest <= 0) x_.fail(ViolationKind::LockMisuse, "rcu_read_unlock without rcu_read_lock on " + name(), loc, name());
@@ -51,6 +53,7 @@ void Rcu::read_unlock(const Loc& loc) {
 }
 
 void Rcu::synchronize(const Loc& loc) {
+  if (!x_.in_thread()) return;  // during setup there are no readers: the grace period is over
   ThreadId me = x_.current();
   const ThreadInfo& t = x_.thread(me);
   if (t.rcu_nest > 0 || t.critical > 0 || t.spin_held > 0)

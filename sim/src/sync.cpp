@@ -70,7 +70,33 @@ void Lock::take(LockMode m, const Loc& loc, bool is_try, uint64_t pre) {
   x_.record(e);
 }
 
+// While the model builds its initial state no thread runs: a lock taken there (an init function
+// that locks, as kernels' do) must be released there too; nothing is recorded.
+bool Lock::setup_op(bool take, LockMode m, const Loc& loc) {
+  if (take) {
+    if (setup_held_) throw SetupError(sim::where(loc) + ": " + name() + " taken twice while the model builds its initial state");
+    setup_held_ = true;
+    setup_mode_ = m;
+  } else {
+    if (!setup_held_ || setup_mode_ != m)
+      throw SetupError(sim::where(loc) + ": release of " + name() + ", not held, while the model builds its initial state");
+    setup_held_ = false;
+  }
+  return true;
+}
+
+void Lock::check_setup_released(const Loc& loc) {
+  if (setup_held_)
+    x_.fail(ViolationKind::ModelError, name() + " was taken while the model built its initial state and never released",
+            loc, name());
+}
+
 void Lock::acquire(LockMode m, const Loc& loc) {
+  if (!x_.in_thread()) {
+    setup_op(true, m, loc);
+    return;
+  }
+  check_setup_released(loc);
   check_blocking_context(loc);
   if (held_by(x_.current()))
     x_.fail(ViolationKind::LockMisuse, std::string("recursion on non-recursive ") + lock_kind_name(kind_) + " " + name(),
@@ -81,6 +107,8 @@ void Lock::acquire(LockMode m, const Loc& loc) {
 }
 
 bool Lock::try_acquire(LockMode m, const Loc& loc) {
+  if (!x_.in_thread()) return !setup_held_ && setup_op(true, m, loc);
+  check_setup_released(loc);
   if (held_by(x_.current()))
     x_.fail(ViolationKind::LockMisuse, std::string("recursion on non-recursive ") + lock_kind_name(kind_) + " " + name(),
             loc, name());
@@ -100,6 +128,10 @@ bool Lock::try_acquire(LockMode m, const Loc& loc) {
 }
 
 void Lock::release(LockMode m, const Loc& loc) {
+  if (!x_.in_thread()) {
+    setup_op(false, m, loc);
+    return;
+  }
   ThreadId me = x_.current();
   bool ok = m == LockMode::Exclusive ? xholder_ == me : (shared_ & (1u << me.v)) != 0;
   if (!ok)
@@ -128,15 +160,20 @@ void Lock::release(LockMode m, const Loc& loc) {
   x_.record(e);
 }
 
-void critical_enter(Execution& x) { ++x.thread(x.current()).critical; }
+void critical_enter(Execution& x, const Loc& loc) {
+  x.require_thread("critical_enter", loc);
+  ++x.thread(x.current()).critical;
+}
 
 void critical_exit(Execution& x, const Loc& loc) {
+  x.require_thread("critical_exit", loc);
   ThreadInfo& t = x.thread(x.current());
   if (t.critical <= 0) x.fail(ViolationKind::LockMisuse, "critical_exit without critical_enter", loc);
   --t.critical;
 }
 
 void join(Execution& x, ThreadId t, const Loc& loc) {
+  x.require_thread("join", loc);
   if (!t.valid() || t.v >= x.thread_count()) x.fail(ViolationKind::ModelError, "join of an unknown thread", loc);
   if (t == x.current()) x.fail(ViolationKind::ModelError, "a thread joins itself", loc);
   ObjectId obj = x.thread(t).self_obj;

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,13 @@ struct Bounds {
 // model must rethrow, and destructors must not perform visible operations.
 struct Abort {};
 
+// A primitive used while the model builds its initial state, where it cannot run (a sleep, an
+// RCU read section, a free): the scenario's model cannot be set up -- bad input, not a crash.
+class SetupError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
 // Heavy per-worker resources that outlive executions (emulator engines): built once by the first
 // execution that asks, reused by the rest. Keys are names; iteration never decides anything.
 class Resources {
@@ -111,6 +119,8 @@ struct ThreadInfo {
   int critical = 0;    // critical_enter nesting
   int spin_held = 0;   // spin mutexes held (they imply a critical section)
   int rcu_nest = 0;
+  int swallowed = 0;   // times the model went on after vcpucheck's stop was thrown at it
+  bool abandoned = false;  // the model swallowed the stop: its fiber is never resumed or unwound
   std::vector<ObjectId> held;  // locks held, in acquisition order
   uint64_t steps = 0;
 };
@@ -126,6 +136,10 @@ class Execution {
   void add_observer(Observer* o) { observers_.push_back(o); }
   ThreadId spawn(std::string name, std::function<void()> body);  // in setup or from a thread
   Outcome run(Scheduler& s);
+  // After run(): unwinds the threads still waiting (each from its pending operation). A thread
+  // that swallows the stop makes the execution's violation a model error. Idempotent; the
+  // destructor calls it too.
+  void stop_threads();
   void on_end(std::function<void()> f) { end_hooks_.push_back(std::move(f)); }
 
   // --- objects ---------------------------------------------------------------------------
@@ -165,6 +179,10 @@ class Execution {
   [[noreturn]] void fail(Violation v);
   // Stops the execution with a violation attributed to the current thread at `loc`.
   [[noreturn]] void fail(ViolationKind k, std::string message, const Loc& loc, std::string object = {});
+
+  // Primitives that need a thread call this first: outside one (while the model builds its
+  // initial state) it throws SetupError naming the operation and the model's location.
+  void require_thread(const char* what, const Loc& loc) const;
 
   // --- queries -----------------------------------------------------------------------------
   bool in_thread() const { return current_.valid(); }
@@ -235,7 +253,7 @@ class Execution {
   Resources own_resources_;
   SpinWatch spin_;
   bool quiescent_ = false;  // nothing but timeouts could run at the last scheduling point
-  void stop_threads();
+  [[noreturn]] void swallowed(ThreadInfo& ti, const Loc& loc);
   std::optional<Violation> spinning_forever() const;
 };
 

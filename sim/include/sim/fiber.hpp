@@ -47,6 +47,9 @@ class Fiber {
   // From inside the fiber: give control back to whoever resumed it.
   void yield();
   bool finished() const;
+  // Gives the fiber up without unwinding it (its body swallowed the unwinding before): the
+  // stack is leaked, never run again. Only its own thread calls this, before yielding.
+  void abandon();
   // An exception the body let escape (other than the unwinding of a destroyed fiber).
   std::exception_ptr error() const;
 

@@ -39,11 +39,15 @@ class Lock : public SharedObject, public Blocker {
 
  private:
   void check_blocking_context(const Loc& loc);
+  bool setup_op(bool take, LockMode m, const Loc& loc);
+  void check_setup_released(const Loc& loc);
   void take(LockMode m, const Loc& loc, bool is_try, uint64_t pre);
 
   LockKind kind_;
   ThreadId xholder_;
   uint32_t shared_ = 0;
+  bool setup_held_ = false;  // taken while the model builds its initial state
+  LockMode setup_mode_ = LockMode::Exclusive;
 };
 
 class Mutex : public Lock {
@@ -85,7 +89,7 @@ class RwLock : public Lock {
 };
 
 // Critical sections (FreeBSD critical_enter/critical_exit): no blocking operation inside.
-void critical_enter(Execution& x);
+void critical_enter(Execution& x, const Loc& loc = Loc::current());
 void critical_exit(Execution& x, const Loc& loc = Loc::current());
 
 // KASSERT / panic: a failed assertion stops the execution with the model's message and location.
