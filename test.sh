@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test: the C++ unit and scenario tests (ctest) and the Python
-# tools' tests (python/).
+# Sets up, builds and runs every test: the C++ unit and scenario tests (ctest), then all of them
+# again in a build with AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/).
+#   ./test.sh               everything
+#   ./test.sh --no-sanitize the plain build only (a quicker loop while developing)
 set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/bootstrap.sh
 ./scripts/build.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 (cd build && ctest --output-on-failure -j "$jobs")
+if [ "${1:-}" != "--no-sanitize" ]; then
+  echo "== the sanitizer build (ASan + UBSan) =="
+  ./scripts/build.sh build-asan -DVCPUCHECK_SANITIZE=ON
+  (cd build-asan && ctest --output-on-failure -j "$jobs")
+fi

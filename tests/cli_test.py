@@ -214,8 +214,9 @@ class Commands(Scratch):
         self.assertIn('tests="2" failures="1"', xml)
 
     def test_run_in_parallel_prints_the_same(self):
-        one = run("run", "scenarios/")
-        two = run("run", "scenarios/", "--jobs", "2")
+        dirs = ("scenarios/bhyve", "scenarios/litmus", "scenarios/kvm", "scenarios/x86")
+        one = run("run", *dirs)
+        two = run("run", *dirs, "--jobs", "2")
         self.assertEqual(one[0], 0)
         self.assertEqual(one[:2], two[:2])
 

@@ -11,6 +11,30 @@
 
 namespace ctx = boost::context;
 
+// AddressSanitizer must be told when the stack changes under it, or it takes a fiber's frames
+// for another stack's and reports false positives. Each switch is announced with the stack it
+// goes to and completed on the other side (compiler-rt's fiber-switch interface).
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#include <sanitizer/lsan_interface.h>
+#define VCPUCHECK_ASAN 1
+#endif
+
+namespace {
+inline void asan_start_switch([[maybe_unused]] void** fake, [[maybe_unused]] const void* bottom,
+                              [[maybe_unused]] std::size_t size) {
+#ifdef VCPUCHECK_ASAN
+  __sanitizer_start_switch_fiber(fake, bottom, size);
+#endif
+}
+inline void asan_finish_switch([[maybe_unused]] void* fake, [[maybe_unused]] const void** bottom,
+                               [[maybe_unused]] std::size_t* size) {
+#ifdef VCPUCHECK_ASAN
+  __sanitizer_finish_switch_fiber(fake, bottom, size);
+#endif
+}
+}  // namespace
+
 namespace vcpucheck::sim {
 
 namespace {
@@ -46,11 +70,15 @@ namespace {
 // Boost.Context stack allocator backed by the pool.
 struct PoolAllocator {
   FiberPool* pool;
+  const void** bottom;  // where the fiber's stack is, for the sanitizer
+  std::size_t* size;
   ctx::stack_context allocate() {
     void* base = pool->take();
     ctx::stack_context sc;
     sc.size = pool->stack_size();
     sc.sp = static_cast<char*>(base) + page_size() + pool->stack_size();
+    *bottom = static_cast<char*>(base) + page_size();
+    *size = sc.size;
     return sc;
   }
   void deallocate(ctx::stack_context& sc) noexcept {
@@ -65,12 +93,20 @@ struct Fiber::Impl {
   bool done = false;
   bool abandoned = false;
   std::exception_ptr error;
+  // For the sanitizer: the fiber's stack, the scheduler's stack, and the fake stacks of each side.
+  const void* stack_bottom = nullptr;
+  std::size_t stack_size = 0;
+  const void* sched_bottom = nullptr;
+  std::size_t sched_size = 0;
+  void* sched_fake = nullptr;
+  void* fiber_fake = nullptr;
 };
 
 Fiber::Fiber(FiberPool& pool, std::function<void()> body) : impl_(std::make_unique<Impl>()) {
   Impl* im = impl_.get();
-  im->self = ctx::fiber(std::allocator_arg, PoolAllocator{&pool},
+  im->self = ctx::fiber(std::allocator_arg, PoolAllocator{&pool, &im->stack_bottom, &im->stack_size},
                         [im, body = std::move(body)](ctx::fiber&& sink) mutable {
+                          asan_finish_switch(nullptr, &im->sched_bottom, &im->sched_size);
                           im->sink = std::move(sink);
                           try {
                             body();
@@ -80,6 +116,7 @@ Fiber::Fiber(FiberPool& pool, std::function<void()> body) : impl_(std::make_uniq
                             im->error = std::current_exception();
                           }
                           im->done = true;
+                          asan_start_switch(nullptr, im->sched_bottom, im->sched_size);  // this stack ends
                           return std::move(im->sink);
                         });
 }
@@ -90,11 +127,17 @@ Fiber::~Fiber() {
 
 bool Fiber::resume() {
   assert(!impl_->done);
+  asan_start_switch(&impl_->sched_fake, impl_->stack_bottom, impl_->stack_size);
   impl_->self = std::move(impl_->self).resume();
+  asan_finish_switch(impl_->sched_fake, nullptr, nullptr);
   return !impl_->done;
 }
 
-void Fiber::yield() { impl_->sink = std::move(impl_->sink).resume(); }
+void Fiber::yield() {
+  asan_start_switch(&impl_->fiber_fake, impl_->sched_bottom, impl_->sched_size);
+  impl_->sink = std::move(impl_->sink).resume();
+  asan_finish_switch(impl_->fiber_fake, &impl_->sched_bottom, &impl_->sched_size);
+}
 
 bool Fiber::finished() const { return impl_->done; }
 
@@ -102,6 +145,11 @@ void Fiber::abandon() {
   // Leak the Impl (and with it the continuation the scheduler holds, once it yields): destroying
   // it would force an unwind through the model's catch (...).
   impl_->abandoned = true;
+#ifdef VCPUCHECK_ASAN
+  // Deliberate: what the abandoned stack still points to is not a leak to report.
+  __lsan_ignore_object(impl_.get());
+  __lsan_register_root_region(impl_->stack_bottom, impl_->stack_size);
+#endif
 }
 
 std::exception_ptr Fiber::error() const { return impl_->error; }
