@@ -1,5 +1,7 @@
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <thread>
 #include <fstream>
@@ -155,23 +157,45 @@ int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
     }
     return c;
   };
+  // Each scenario's line is printed as soon as it and every scenario before it are decided, so
+  // the output is in file order for any --jobs, and what was decided is on screen even if a later
+  // scenario never ends.
   std::vector<CaseResult> results(files.size());
+  std::vector<char> done(files.size(), 0);
+  std::mutex mu;
+  std::condition_variable cv;
   std::atomic<size_t> next{0};
+  auto print = [](const CaseResult& c) {
+    std::cout << (c.ok ? "ok    " : c.bad_input ? "BAD   " : "FAIL  ") << c.file << "  " << c.detail << std::endl;
+  };
   auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < files.size();) results[i] = one(files[i]);
+    for (size_t i; (i = next.fetch_add(1)) < files.size();) {
+      CaseResult c = one(files[i]);
+      std::lock_guard<std::mutex> g(mu);
+      results[i] = std::move(c);
+      done[i] = 1;
+      cv.notify_all();
+    }
   };
   if (jobs == 1) {
-    worker();
+    for (size_t i = 0; i < files.size(); ++i) {
+      results[i] = one(files[i]);
+      print(results[i]);
+    }
   } else {
     std::vector<std::thread> pool;
     for (uint64_t k = 0; k < std::min<uint64_t>(jobs, files.size()); ++k) pool.emplace_back(worker);
+    for (size_t i = 0; i < files.size(); ++i) {
+      std::unique_lock<std::mutex> l(mu);
+      cv.wait(l, [&] { return done[i] != 0; });
+      print(results[i]);
+    }
     for (auto& t : pool) t.join();
   }
   size_t failed = 0, bad = 0;
   for (const auto& c : results) {
     if (!c.ok) ++failed;
     if (c.bad_input) ++bad;
-    std::cout << (c.ok ? "ok    " : c.bad_input ? "BAD   " : "FAIL  ") << c.file << "  " << c.detail << "\n";
   }
   if (auto junit = p.get("junit")) {
     std::ofstream out(*junit);

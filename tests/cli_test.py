@@ -220,6 +220,25 @@ class Commands(Scratch):
         self.assertEqual(one[0], 0)
         self.assertEqual(one[:2], two[:2])
 
+    def test_run_prints_each_line_as_it_is_decided(self):
+        # The second scenario runs for about 40 s; the first one's line must be out long before.
+        import time
+        for jobs in ("1", "2"):
+            p = subprocess.Popen([VCPUCHECK, "run", "scenarios/bench/readers-2.json",
+                                  "scenarios/bhyve-ap/boot-2-new-lockall.json", "--jobs", jobs],
+                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            try:
+                start = time.monotonic()
+                first = p.stdout.readline()
+                took = time.monotonic() - start
+                self.assertTrue(first.startswith("ok    scenarios/bench/readers-2.json"), first)
+                self.assertLess(took, 15, "the first line waited for the second scenario")
+                self.assertIsNone(p.poll(), "the long scenario already finished; pick a longer one")
+            finally:
+                p.kill()
+                p.wait()
+                p.stdout.close()
+
     def test_exact_count_mismatch_fails(self):
         s = self.write("count.json", {
             "model": "litmus",
