@@ -347,7 +347,7 @@ bool Dpor::releases(uint32_t i, uint32_t j, const Event& r, const std::vector<VE
     if (e.tid != r.tid || e.kind == OpKind::Fence) continue;
     if (timed) {
       if (e.kind == OpKind::SleepWait) break;
-      if (!sim::SpinWatch::is_read(e.kind)) continue;
+      if (e.kind != OpKind::Read && e.kind != OpKind::CasFail) continue;  // as SpinWatch::on_timed
     } else if (!sim::SpinWatch::is_read(e.kind)) {
       break;
     }

@@ -99,7 +99,8 @@ void SpinWatch::on_timed(const Event& e, uint64_t step) {
     me.quiet_used = quiet;  // woken, or allowed by a change: the next quiet timeout is fresh
     return;
   }
-  if (is_read(e.kind) && e.obj.valid() && !me.overflow) {
+  // Memory reads only: a failed trylock reads a lock, and lock traffic releases no timeout.
+  if ((e.kind == OpKind::Read || e.kind == OpKind::CasFail) && e.obj.valid() && !me.overflow) {
     bool found = false;
     for (Seen& r : me.seen)
       if (r.obj == e.obj) {
