@@ -32,7 +32,7 @@ json threads_lastzero(int n) {
 
 int run(const Case& c, const models::Registry& reg) {
   models::Scenario s = models::parse_scenario(c.scenario, c.name, reg);
-  checker::Dpor d({});
+  checker::Dpor d;
   checker::ExploreOptions o;
   o.bounds.max_steps = 100000;
   auto t0 = std::chrono::steady_clock::now();

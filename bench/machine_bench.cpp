@@ -53,7 +53,7 @@ void guest_ops(const models::Registry& reg) {
 
 void boot_search(const models::Registry& reg, int ncpus) {
   models::Scenario s = models::parse_scenario(boot(ncpus, "bsp_init_sipi", "ap_trampoline"), "boot", reg);
-  checker::Dpor d({});
+  checker::Dpor d;
   checker::ExploreOptions o;
   auto t0 = std::chrono::steady_clock::now();
   auto r = checker::explore(d, [&](sim::Execution& x) { models::setup_scenario(s, x); }, o);

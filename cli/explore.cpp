@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "checker/context_bound.hpp"
 #include "checker/dpor.hpp"
 #include "checker/simple_strategies.hpp"
 #include "cli.hpp"
@@ -34,9 +35,8 @@ models::StrategySpec effective_strategy(const models::Scenario& s, const Overrid
 
 std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spec) {
   if (spec.name == "dpor") {
-    checker::Dpor::Options o;
-    if (spec.preemptions) o.preemption_bound = *spec.preemptions;
-    return std::make_unique<checker::Dpor>(o);
+    if (spec.preemptions) return std::make_unique<checker::ContextBound>(checker::ContextBound::Options{*spec.preemptions});
+    return std::make_unique<checker::Dpor>();
   }
   if (spec.name == "random") return std::make_unique<checker::RandomStrategy>(spec.seed, spec.executions);
   return std::make_unique<checker::PctStrategy>(spec.seed, spec.executions, spec.depth);
@@ -89,11 +89,15 @@ std::string summary_line(const models::Scenario& s, const Outcome& o) {
   {
     std::string cut;
     if (r.step_bounded) cut = "every prefix of --max-steps " + std::to_string(o.max_steps) + " steps";
-    if (r.stats.pruned) cut += std::string(cut.empty() ? "" : ", ") + "at most --preemptions " + o.preemptions + " per execution";
+    if (r.stats.pruned)
+      cut += std::string(cut.empty() ? "" : ", ") + "every trace with a schedule of at most --preemptions " + o.preemptions +
+             " (" + std::to_string(r.stats.pruned) + " preemptions beyond it not taken)";
     how = r.counterexample ? "search stopped at the violation"
           : !r.exhausted      ? "bounded: search cut by --executions"
           : cut.empty()       ? "complete: every interleaving explored"
                               : "complete only within bounds: " + cut;
+    if (r.stats.repeated || r.stats.cached)
+      how += "; " + std::to_string(r.stats.repeated + r.stats.cached) + " more schedules led to traces already explored";
   }
   else
     how = "sampled (" + o.strategy + ")";

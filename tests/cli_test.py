@@ -2,6 +2,7 @@
 
 Run: python3 tests/cli_test.py PATH/TO/vcpucheck   (from the repository root; ctest does this).
 """
+import glob
 import json
 import os
 import subprocess
@@ -194,6 +195,24 @@ class Commands(Scratch):
             self.assertEqual(code, 1)
         with open(a, "rb") as fa, open(b, "rb") as fb:
             self.assertEqual(fa.read(), fb.read())
+
+    def test_preemption_bound_is_context_bounding(self):
+        # A bound that cuts: the verdict says so, and the count is the traces within it.
+        code, out, _ = run("explore", "scenarios/bhyve/create-create.json", "--preemptions", "0")
+        self.assertEqual(code, 0)
+        self.assertIn("complete only within bounds: every trace with a schedule of at most --preemptions 0", out)
+        # A bug that needs a preemption is found at 1, and its trace replays.
+        t = os.path.join(self.tmp.name, "b.json")
+        code, out, _ = run("explore", "scenarios/bhyve/bugs/no-recheck.json", "--preemptions", "1", "--trace-out", t)
+        self.assertEqual(code, 1, out)
+        code, out, _ = run("replay", t)
+        self.assertEqual(code, 0, out)
+        # Every shipped bug scenario finds a violation within one preemption.
+        code, out, _ = run("run", *sorted(glob.glob(os.path.join(ROOT, "scenarios", "*", "bugs"))), "--preemptions", "1")
+        failed = [l for l in out.splitlines() if l.startswith("FAIL")]
+        self.assertTrue(all("found no violation" not in l for l in failed), out)
+        code, out, _ = run("run", *sorted(glob.glob(os.path.join(ROOT, "scenarios", "*", "bugs"))), "--preemptions", "0")
+        self.assertIn("found no violation", out)  # and at 0 some are out of reach
 
     def test_pct_finds_the_assertion(self):
         code, out, _ = run("explore", "scenarios/litmus/assertion.json", "--strategy", "pct", "--depth", "2",

@@ -4,6 +4,8 @@
 // explore far fewer executions but never miss an outcome nor invent one.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "sim/chan.hpp"
@@ -28,6 +30,17 @@ class Naive final : public checker::Strategy {
     return path_[i].enabled[path_[i].next];
   }
   void begin(Execution&) override {}
+  // Preemptions of the current execution's schedule: switches away from a thread that was enabled.
+  uint32_t preemptions(const Execution& x) const {
+    uint32_t n = 0;
+    const auto& sched = x.schedule();
+    for (size_t i = 1; i < sched.size() && i < path_.size(); ++i) {
+      const sim::ThreadId prev(sched[i - 1]);
+      const auto& en = path_[i].enabled;
+      if (sched[i] != prev.v && std::find(en.begin(), en.end(), prev) != en.end()) ++n;
+    }
+    return n;
+  }
   bool end(Execution& x, sim::Outcome) override {
     path_.resize(x.schedule().size());
     while (!path_.empty() && ++path_.back().next == path_.back().enabled.size()) path_.pop_back();
@@ -47,6 +60,7 @@ class Outcomes final : public sim::Observer {
  public:
   std::set<std::string> seen;
   std::string last;  // the key the last execution added, if it was new
+  std::string key;   // the last execution's key
   void on_end(Execution& x) override {
     std::vector<std::string> per_thread(x.thread_count());
     std::vector<int> count(x.thread_count());
@@ -60,13 +74,16 @@ class Outcomes final : public sim::Observer {
     std::string key;
     for (size_t t = 0; t < per_thread.size(); ++t) key += per_thread[t] + "#" + std::to_string(count[t]) + "|";
     key += x.violation() ? sim::violation_name(x.violation()->kind) : "ok";
+    this->key = key;
     if (seen.insert(key).second) last = key;
     else last.clear();
   }
 };
 
+// With `naive`, also the fewest preemptions each outcome was reached with.
 std::set<std::string> outcomes(checker::Strategy& s, const checker::Setup& world, uint64_t max_steps,
-                               uint64_t* blocked = nullptr) {
+                               uint64_t* blocked = nullptr, const Naive* naive = nullptr,
+                               std::map<std::string, uint32_t>* fewest = nullptr) {
   Outcomes o;
   checker::ExploreOptions opt;
   opt.bounds.max_steps = max_steps;
@@ -84,6 +101,9 @@ std::set<std::string> outcomes(checker::Strategy& s, const checker::Setup& world
       if (out == sim::Outcome::Blocked) {  // cut short by the search itself: no outcome of its own
         o.seen.erase(o.last);
         if (blocked) ++*blocked;
+      } else if (naive && fewest) {
+        auto [it, fresh] = fewest->emplace(o.key, naive->preemptions(x));
+        if (!fresh) it->second = std::min(it->second, naive->preemptions(x));
       }
       more = s.end(x, out);
     }
@@ -95,11 +115,12 @@ std::set<std::string> outcomes(checker::Strategy& s, const checker::Setup& world
 // With a small `max_steps`, executions are prefixes cut by the bound: DPOR must reach every prefix
 // outcome the naive search reaches, threads starved by the cut included.
 void same_outcomes(const checker::Setup& world, uint64_t max_steps = 200) {
-  checker::Dpor d({});
+  checker::Dpor d;
   Naive n;
   uint64_t blocked = 0;
   auto a = outcomes(d, world, max_steps, &blocked);
-  auto b = outcomes(n, world, max_steps);
+  std::map<std::string, uint32_t> fewest;
+  auto b = outcomes(n, world, max_steps, nullptr, &n, &fewest);
   CHECK(blocked == 0);
   CHECK(a.size() == b.size());
   CHECK(a == b);
@@ -107,6 +128,20 @@ void same_outcomes(const checker::Setup& world, uint64_t max_steps = 200) {
     if (!a.count(k)) MESSAGE("missed by dpor: " << k);
   for (const auto& k : a)
     if (!b.count(k)) MESSAGE("invented by dpor: " << k);
+  // Context bounding reaches exactly the outcomes of the schedules within its bound.
+  for (uint32_t bound = 0; bound <= 2; ++bound) {
+    CAPTURE(bound);
+    std::set<std::string> within;
+    for (const auto& [k, p] : fewest)
+      if (p <= bound) within.insert(k);
+    checker::ContextBound c(checker::ContextBound::Options{bound});
+    auto got = outcomes(c, world, max_steps);
+    CHECK(got == within);
+    for (const auto& k : within)
+      if (!got.count(k)) MESSAGE("missed by context bounding: " << k);
+    for (const auto& k : got)
+      if (!within.count(k)) MESSAGE("beyond the bound: " << k);
+  }
 }
 
 struct Mem {

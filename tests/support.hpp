@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checker/context_bound.hpp"
 #include "checker/dpor.hpp"
 #include "checker/explorer.hpp"
 #include "models/registry.hpp"
@@ -22,11 +23,20 @@ inline const models::Registry& registry() {
 
 inline models::Scenario scenario(const nlohmann::json& j) { return models::parse_scenario(j, "<test>", registry()); }
 
-inline checker::ExploreResult dpor(const models::Scenario& s, uint32_t preemptions = UINT32_MAX) {
-  checker::Dpor d(checker::Dpor::Options{preemptions});
+// Explores with DPOR, or with iterative context bounding when a preemption bound is given.
+inline checker::ExploreResult explore_with(const checker::Setup& setup, uint32_t preemptions, uint64_t max_steps) {
   checker::ExploreOptions o;
-  o.bounds.max_steps = s.strategy.max_steps;
-  return checker::explore(d, [&](sim::Execution& x) { models::setup_scenario(s, x); }, o);
+  o.bounds.max_steps = max_steps;
+  if (preemptions == UINT32_MAX) {
+    checker::Dpor d;
+    return checker::explore(d, setup, o);
+  }
+  checker::ContextBound c(checker::ContextBound::Options{preemptions});
+  return checker::explore(c, setup, o);
+}
+
+inline checker::ExploreResult dpor(const models::Scenario& s, uint32_t preemptions = UINT32_MAX) {
+  return explore_with([&](sim::Execution& x) { models::setup_scenario(s, x); }, preemptions, s.strategy.max_steps);
 }
 
 }  // namespace vcpucheck::test
@@ -36,10 +46,7 @@ namespace vcpucheck::test {
 // Explores a world built directly (no model): `setup` creates shared state and spawns threads.
 inline checker::ExploreResult dpor_world(const checker::Setup& setup, uint32_t preemptions = UINT32_MAX,
                                          uint64_t max_steps = 1000) {
-  checker::Dpor d(checker::Dpor::Options{preemptions});
-  checker::ExploreOptions o;
-  o.bounds.max_steps = max_steps;
-  return checker::explore(d, setup, o);
+  return explore_with(setup, preemptions, max_steps);
 }
 
 inline std::optional<sim::ViolationKind> found(const checker::ExploreResult& r) {

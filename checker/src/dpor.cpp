@@ -90,7 +90,6 @@ ThreadId Dpor::pick(const sim::Execution& x, const std::vector<ThreadId>& enable
     return t;
   }
   ThreadId prev = i > 0 ? steps_[i - 1].ev.tid : ThreadId();
-  auto preempts = [&](ThreadId t) { return prev.valid() && t != prev && is_enabled(prev); };
   // Follow the wakeup tree.
   bool dropped = false;
   while (nodes_[f.root].first_child >= 0) {
@@ -102,15 +101,7 @@ ThreadId Dpor::pick(const sim::Execution& x, const std::vector<ThreadId>& enable
       dropped = true;
       continue;
     }
-    if (preempts(t) && f.preemptions >= opt_.preemption_bound) {
-      ++stats_.pruned;
-      plan_without_preemption(i, t);
-      drop_first_child(f.root);
-      dropped = true;
-      continue;
-    }
     f.chosen = c;
-    f.chose_preempt = preempts(t);
     return t;
   }
   // What was planned here cannot run: stop rather than wander into an unplanned execution.
@@ -140,7 +131,6 @@ ThreadId Dpor::pick(const sim::Execution& x, const std::vector<ThreadId>& enable
   int32_t c = new_node(choice);
   add_child(f.root, c);
   f.chosen = c;
-  f.chose_preempt = preempts(choice);
   return choice;
 }
 
@@ -152,20 +142,6 @@ uint32_t Dpor::matching_acquire(uint32_t release) const {
     if (list[k] < release && a.tid == r.tid && a.kind == OpKind::Acquire) return list[k];
   }
   return release;  // unreachable: a release always follows its acquire
-}
-
-void Dpor::plan_without_preemption(size_t i, ThreadId t) {
-  // Conservative branches (bounded POR): let t run instead at every earlier point where a thread's
-  // run began, which costs no preemption there. Sleep sets keep the extra branches from repeating
-  // what was explored.
-  for (size_t k = i; k-- > 0;) {
-    if (k > 0 && steps_[k - 1].ev.tid == steps_[k].ev.tid) continue;
-    Frame& f = frames_[k];
-    bool known = false;
-    for (int32_t c = nodes_[f.root].first_child; c >= 0 && !known; c = nodes_[c].next_sibling) known = nodes_[c].tid == t;
-    for (const SleepEntry& s : f.sleep) known = known || s.tid == t;
-    if (!known) add_child(f.root, new_node(t));
-  }
 }
 
 void Dpor::find_races(const sim::Execution& x, const Event& e, uint32_t j, Clock& covered) {
@@ -251,7 +227,6 @@ void Dpor::on_event(sim::Execution& x, const Event& e) {
     next.root = f.chosen;
     for (const SleepEntry& s : f.sleep)
       if (!dependent(x, s.ev, e)) next.sleep.push_back(s);
-    next.preemptions = f.preemptions + (f.chose_preempt ? 1 : 0);
     if (frames_.size() == j + 1)
       frames_.push_back(std::move(next));
     else

@@ -66,26 +66,28 @@ ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& opt
     const size_t edges = lock_order.edge_count();
     sim::Outcome o = run_checked(x, s, hb, &lock_order, setup);
     if (lock_order.edge_count() != edges) last_growth = record_execution(x, o);
-    if (o != sim::Outcome::Blocked) ++r.executions;  // blocked ones are counted apart
-    r.steps += x.steps();
-    r.max_steps_seen = std::max<uint64_t>(r.max_steps_seen, x.steps());
-    switch (o) {
-      case sim::Outcome::Complete: ++r.complete; break;
-      case sim::Outcome::StepBound: ++r.step_bounded; break;
-      case sim::Outcome::Blocked: ++r.blocked; break;
-      case sim::Outcome::Deadlock: ++r.deadlocks; break;
-      case sim::Outcome::Violation: break;
-    }
     // The strategy reads the threads' pending operations; then the waiting threads are stopped,
     // and a model that swallows the stop makes the execution a model error.
     bool more = s.end(x, o);
+    r.steps += x.steps();
+    r.max_steps_seen = std::max<uint64_t>(r.max_steps_seen, x.steps());
+    if (!s.repeated()) {  // a repeat of an explored trace is not counted again
+      if (o != sim::Outcome::Blocked) ++r.executions;  // blocked ones are counted apart
+      switch (o) {
+        case sim::Outcome::Complete: ++r.complete; break;
+        case sim::Outcome::StepBound: ++r.step_bounded; break;
+        case sim::Outcome::Blocked: ++r.blocked; break;
+        case sim::Outcome::Deadlock: ++r.deadlocks; break;
+        case sim::Outcome::Violation: break;
+      }
+    }
     x.stop_threads();
     if (x.violation()) {
       if (x.violation()->kind == sim::ViolationKind::Deadlock) ++r.deadlocks;
       r.counterexample = record_execution(x, x.violation()->kind == sim::ViolationKind::ModelError ? sim::Outcome::Violation : o);
       break;
     }
-    if (opt.progress && (r.executions & 1023) == 0) opt.progress(r.executions);
+    if (opt.progress && !s.repeated() && (r.executions & 1023) == 0) opt.progress(r.executions);
     if (!more) break;
     if (opt.max_executions && r.executions >= opt.max_executions) {
       r.bounded = true;

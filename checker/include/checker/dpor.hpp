@@ -18,10 +18,7 @@
 // fits under the bound. The result: every prefix of at most max_steps steps is explored, a thread
 // starved by the cut included (tests/dpor_bound_test.cpp, and the oracle on bounded worlds).
 //
-// With a preemption bound the search is cut: a planned branch that needs more preemptions than
-// allowed is dropped (its execution stops there, uncounted), the preempting thread is planned
-// instead where the preempted thread's run began (as in bounded POR), and the search reports
-// itself bounded.
+// A preemption bound is a different search: context_bound.hpp.
 #pragma once
 #include <array>
 #include <vector>
@@ -32,10 +29,8 @@ namespace vcpucheck::checker {
 
 class Dpor final : public Strategy {
  public:
-  struct Options {
-    uint32_t preemption_bound = UINT32_MAX;
-  };
-  explicit Dpor(Options o);
+  struct Options {};
+  explicit Dpor(Options o = {});
 
   const char* name() const override { return "dpor"; }
   sim::ThreadId pick(const sim::Execution& x, const std::vector<sim::ThreadId>& enabled) override;
@@ -44,7 +39,6 @@ class Dpor final : public Strategy {
   void begin(sim::Execution& x) override;
   bool end(sim::Execution& x, sim::Outcome o) override;
   bool exhausted() const override { return exhausted_; }
-  bool bounded() const override { return stats_.pruned > 0; }
   StrategyStats stats() const override { return stats_; }
 
  private:
@@ -68,8 +62,6 @@ class Dpor final : public Strategy {
     int32_t root = -1;        // node whose children are this state's wakeup tree
     int32_t chosen = -1;      // the child the current path took
     std::vector<SleepEntry> sleep;
-    uint32_t preemptions = 0;  // preemptions on the path up to this state
-    bool chose_preempt = false;  // the chosen step switches away from a thread that could go on
   };
   struct VEv {
     sim::ThreadId tid;
@@ -81,7 +73,6 @@ class Dpor final : public Strategy {
     return steps_[j].clock[a.ev.tid.v] >= a.tidx;
   }
   uint32_t matching_acquire(uint32_t release) const;
-  void plan_without_preemption(size_t i, sim::ThreadId t);
   const Clock& clock_of(sim::ThreadId t) const {
     const int32_t last = thread_last_[t.v];
     return last >= 0 ? steps_[static_cast<size_t>(last)].clock : spawn_clock_[t.v];

@@ -17,6 +17,8 @@ struct StrategyStats {
   uint64_t infeasible = 0;   // planned branches that turned out not to be enabled
   uint64_t pruned = 0;       // branches dropped by the preemption bound
   uint64_t aborted = 0;      // executions stopped because their planned branch could not run
+  uint64_t cached = 0;       // executions stopped in a state already explored (context bounding)
+  uint64_t repeated = 0;     // executions whose trace was already explored, not counted again
 };
 
 class Strategy : public sim::Scheduler, public sim::Observer {
@@ -30,6 +32,9 @@ class Strategy : public sim::Scheduler, public sim::Observer {
   // True when a bound (preemptions) cut the search, so exhaustion is only within that bound.
   virtual bool bounded() const { return false; }
   virtual StrategyStats stats() const { return {}; }
+  // After end(): the execution just ended repeats a trace explored before, so the explorer does
+  // not count it (its outcome is that trace's).
+  virtual bool repeated() const { return false; }
 };
 
 }  // namespace vcpucheck::checker
