@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "sim/fault.hpp"
 #include "traces/trace.hpp"
 
 using namespace vcpucheck;
@@ -12,7 +13,7 @@ using namespace vcpucheck;
 namespace {
 
 const char* kUsage =
-    "usage: vcpucheck [--load MODELS.so]... COMMAND [ARGS]\n"
+    "usage: vcpucheck [--load MODELS.so]... [--watchdog SECONDS] COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
     "  list [--json]                      models, their operations and bug switches\n"
@@ -22,6 +23,10 @@ const char* kUsage =
     "  replay TRACE [--verbose]           re-execute a trace and print its interleaved event log\n"
     "  run DIR|FILES... [--junit FILE] [--traces-dir DIR]\n"
     "                                     run scenario files and check their expected verdicts\n"
+    "\n"
+    "--watchdog S: a model thread that runs S seconds (default 10; 0: never) without a visible\n"
+    "operation is stopped and reported as a model-crash, as a null dereference, a stack overflow\n"
+    "or abort() in model code are.\n"
     "\n"
     "exit codes: 0 no violation / every expectation met; 1 a violation / an expectation missed;\n"
     "            2 bad input or usage\n";
@@ -51,6 +56,19 @@ int main(int argc, char** argv) {
       if (args[i] == "--load") {
         if (i + 1 >= args.size()) throw cli::UsageError("--load needs a path to a shared library");
         load_plugin(args[++i], reg);
+      } else if (args[i] == "--watchdog") {
+        if (i + 1 >= args.size()) throw cli::UsageError("--watchdog needs a number of seconds (0 turns it off)");
+        const std::string& v = args[++i];
+        unsigned long secs = 0;
+        size_t used = 0;
+        try {
+          secs = std::stoul(v, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used != v.size() || v.empty() || v[0] == '-' || secs > 86400)
+          throw cli::UsageError("--watchdog expects whole seconds from 0 to 86400, got '" + v + "'");
+        sim::set_watchdog_seconds(static_cast<double>(secs));
       } else if (args[i] == "-h" || args[i] == "--help") {
         std::cout << kUsage;
         return 0;

@@ -5,7 +5,11 @@
 
 #include <new>
 
+#include <cassert>
+#include <cstdlib>
+
 #include "sim/chan.hpp"
+#include "sim/fault.hpp"
 #include "sim/rcu.hpp"
 #include "sim/sync.hpp"
 #include "support.hpp"
@@ -106,4 +110,73 @@ TEST_CASE("a model that swallows vcpucheck's stop with catch (...) is a model er
   }, UINT32_MAX, 50);
   REQUIRE(test::found(other) == ViolationKind::ModelError);
   CHECK(other.counterexample->violation->message.find("swallower") != std::string::npos);
+}
+
+namespace {
+
+// Keeps the compiler from proving the fault away.
+int* volatile g_null = nullptr;
+volatile bool g_forever = true;
+int recurse(int n) {
+  volatile char pad[512];
+  pad[0] = static_cast<char>(n);
+  if (!g_forever) return 0;
+  return recurse(n + 1) + pad[0];
+}
+
+// Two threads; T1 faults after its first visible operation with `fault`.
+checker::ExploreResult faulting(void (*fault)()) {
+  struct S {
+    sim::Field<int> f, g;
+    explicit S(Execution& x) : f(x, "f"), g(x, "g") {}
+  };
+  return test::dpor_world([fault](Execution& x) {
+    auto& s = test::make_state<S>(x);
+    x.spawn("T0", [&s] { s.f.set(1); });
+    x.spawn("T1", [&s, fault] {
+      (void)s.g.get();
+      fault();
+    });
+  });
+}
+
+std::string message(const checker::ExploreResult& r) {
+  return r.counterexample && r.counterexample->violation ? r.counterexample->violation->message : "";
+}
+
+}  // namespace
+
+TEST_CASE("faults: a null dereference in model code is a model error naming the thread and its last operation") {
+  auto r = faulting([] { *g_null = 1; });
+  REQUIRE(test::found(r) == ViolationKind::ModelCrash);
+  CHECK(message(r).find("thread T1 SIGSEGV (invalid access to 0x0, a null pointer dereference)") == 0);
+  CHECK(message(r).find("after its visible operation at step") != std::string::npos);
+  CHECK(message(r).find("model_fault_test.cpp:") != std::string::npos);
+  // The engine goes on: a second search in the same process works.
+  auto again = faulting([] { *g_null = 2; });
+  CHECK(test::found(again) == ViolationKind::ModelCrash);
+}
+
+TEST_CASE("faults: a stack overflow in a fiber, abort() and a failed assert() are model errors") {
+  auto over = faulting([] { (void)recurse(0); });
+  REQUIRE(test::found(over) == ViolationKind::ModelCrash);
+  CHECK(message(over).find("stack overflow") != std::string::npos);
+  auto ab = faulting([] { std::abort(); });
+  REQUIRE(test::found(ab) == ViolationKind::ModelCrash);
+  CHECK(message(ab).find("SIGABRT (abort() called") != std::string::npos);
+  auto as = faulting([] { assert(g_null != nullptr); });
+  REQUIRE(test::found(as) == ViolationKind::ModelCrash);
+  CHECK(message(as).find("SIGABRT") != std::string::npos);
+}
+
+TEST_CASE("faults: the watchdog stops a thread that never performs a visible operation") {
+  const double saved = sim::watchdog_seconds();
+  sim::set_watchdog_seconds(0.3);
+  auto r = faulting([] {
+    volatile uint64_t i = 0;
+    while (g_forever) i = i + 1;
+  });
+  sim::set_watchdog_seconds(saved);
+  REQUIRE(test::found(r) == ViolationKind::ModelCrash);
+  CHECK(message(r).find("thread T1 ran 0 s without a visible operation after its visible operation at step") == 0);
 }

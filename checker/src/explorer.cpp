@@ -6,6 +6,8 @@
 #include "checker/end_checks.hpp"
 #include "checker/hb_detector.hpp"
 #include "checker/lock_order.hpp"
+#include "sim/fault.hpp"
+#include "sim/fiber.hpp"
 
 namespace vcpucheck::checker {
 
@@ -33,15 +35,31 @@ ExecutionRecord record_execution(const sim::Execution& x, sim::Outcome o) {
 }
 
 namespace {
+// The model builds its world in a fiber of its own, so that a crash there (a null dereference in
+// a constructor) is reported as one in a thread is (sim/fault.hpp). Setup never yields.
+bool build_world(sim::Execution& x, sim::FiberPool& pool, const Setup& setup) {
+  sim::arm_fault_handlers();
+  sim::Fiber f(pool, [&] { setup(x); });
+  f.resume();
+  if (const sim::Fault* fault = f.fault()) {
+    x.report(sim::Violation{sim::ViolationKind::ModelCrash,
+                            "the model crashed while building its world: " + sim::describe_fault(*fault), {}, {}, 0});
+    return false;
+  }
+  if (auto e = f.error()) std::rethrow_exception(e);
+  return true;
+}
+
 // Runs one execution with the per-execution detectors; returns its outcome with every
 // end-of-execution check applied.
-sim::Outcome run_checked(sim::Execution& x, Strategy& s, HbDetector& hb, LockOrderGraph* lo, const Setup& setup) {
+sim::Outcome run_checked(sim::Execution& x, sim::FiberPool& pool, Strategy& s, HbDetector& hb, LockOrderGraph* lo,
+                         const Setup& setup) {
   x.add_observer(&s);
   x.add_observer(&hb);
   if (lo) x.add_observer(lo);
   hb.reset();
   s.begin(x);
-  setup(x);
+  if (!build_world(x, pool, setup)) return sim::Outcome::Violation;
   sim::Outcome o = x.run(s);
   if (o == sim::Outcome::Deadlock) {
     x.report(deadlock_report(x));
@@ -64,7 +82,7 @@ ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& opt
     sim::Execution x(pool, opt.bounds);
     x.resources = &resources;
     const size_t edges = lock_order.edge_count();
-    sim::Outcome o = run_checked(x, s, hb, &lock_order, setup);
+    sim::Outcome o = run_checked(x, pool, s, hb, &lock_order, setup);
     if (lock_order.edge_count() != edges) last_growth = record_execution(x, o);
     // The strategy reads the threads' pending operations; then the waiting threads are stopped,
     // and a model that swallows the stop makes the execution a model error.
@@ -113,7 +131,7 @@ ExecutionRecord run_one(Strategy& s, const Setup& setup, const ExploreOptions& o
   HbDetector hb;
   LockOrderGraph lock_order;
   sim::Execution x(pool, opt.bounds);
-  sim::Outcome o = run_checked(x, s, hb, &lock_order, setup);
+  sim::Outcome o = run_checked(x, pool, s, hb, &lock_order, setup);
   s.end(x, o);
   x.stop_threads();
   if (x.violation()) o = sim::Outcome::Violation;

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "sim/fault.hpp"
+
 namespace vcpucheck::sim {
 
 namespace {
@@ -115,6 +117,13 @@ void Execution::resume(ThreadId t) {
   ti.has_pending = false;
   bool alive = ti.fiber->resume();
   current_ = ThreadId();
+  if (const Fault* f = ti.fiber->fault()) {  // the model faulted: its fiber is gone (fault.hpp)
+    ti.finished = true;
+    ti.abandoned = true;
+    report(Violation{ViolationKind::ModelCrash, "thread " + ti.name + " " + describe_fault(*f) + " " + last_operation(t),
+                     {}, {}, (int64_t)steps()});
+    return;
+  }
   if (!alive) {
     ti.finished = true;
     ti.has_pending = false;
@@ -135,6 +144,15 @@ void Execution::resume(ThreadId t) {
       }
     }
   }
+}
+
+std::string Execution::last_operation(ThreadId t) const {
+  for (size_t i = events_.size(); i-- > 0;)
+    if (events_[i].tid == t) {
+      auto [loc, fn] = where(events_[i]);
+      return "after its visible operation at step " + std::to_string(i) + ", " + loc + (fn.empty() ? "" : " (" + fn + ")");
+    }
+  return "before its first visible operation";
 }
 
 bool Execution::enabled(ThreadId t) const {
@@ -161,6 +179,7 @@ void Execution::collect_enabled() {
 
 Outcome Execution::run(Scheduler& s) {
   assert(!running_);
+  arm_fault_handlers();
   running_ = true;
   Execution* saved = tls_execution;
   tls_execution = this;

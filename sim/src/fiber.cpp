@@ -4,10 +4,13 @@
 #include <unistd.h>
 
 #include <boost/context/fiber.hpp>
+#include <optional>
 #include <boost/context/stack_context.hpp>
 #include <cassert>
 #include <new>
 #include <stdexcept>
+
+#include "fiber_internal.hpp"
 
 namespace ctx = boost::context;
 
@@ -100,7 +103,33 @@ struct Fiber::Impl {
   std::size_t sched_size = 0;
   void* sched_fake = nullptr;
   void* fiber_fake = nullptr;
+  std::optional<Fault> fault;  // the body faulted (fault.hpp): the fiber was left, never to run again
 };
+
+namespace {
+thread_local Fiber::Impl* t_running = nullptr;
+thread_local std::atomic<uint64_t> t_beat{0};
+thread_local std::atomic<bool> t_in{false};
+}  // namespace
+
+std::atomic<uint64_t>& detail::fiber_beat() { return t_beat; }
+std::atomic<bool>& detail::fiber_running() { return t_in; }
+
+bool detail::escape_running_fiber(Fault f) {
+  Fiber::Impl* im = t_running;
+  if (!im) return false;
+  const uintptr_t bottom = reinterpret_cast<uintptr_t>(im->stack_bottom);
+  if (!f.watchdog && f.addr < bottom && f.addr + page_size() >= bottom) f.overflow = true;
+  im->fault = f;
+  im->done = true;
+  im->abandoned = true;
+  t_running = nullptr;
+  t_in.store(false, std::memory_order_relaxed);
+  t_beat.fetch_add(1, std::memory_order_relaxed);
+  asan_start_switch(nullptr, im->sched_bottom, im->sched_size);  // this stack is left for good
+  im->sink = std::move(im->sink).resume();
+  __builtin_unreachable();  // nobody resumes a faulted fiber
+}
 
 Fiber::Fiber(FiberPool& pool, std::function<void()> body) : impl_(std::make_unique<Impl>()) {
   Impl* im = impl_.get();
@@ -127,17 +156,32 @@ Fiber::~Fiber() {
 
 bool Fiber::resume() {
   assert(!impl_->done);
+  t_beat.fetch_add(1, std::memory_order_relaxed);
+  t_in.store(true, std::memory_order_relaxed);
+  t_running = impl_.get();
   asan_start_switch(&impl_->sched_fake, impl_->stack_bottom, impl_->stack_size);
   impl_->self = std::move(impl_->self).resume();
   asan_finish_switch(impl_->sched_fake, nullptr, nullptr);
+  t_running = nullptr;
+  t_in.store(false, std::memory_order_relaxed);
+  t_beat.fetch_add(1, std::memory_order_relaxed);
+  if (impl_->fault) {
+#ifdef VCPUCHECK_ASAN
+    __lsan_ignore_object(impl_.get());
+    __lsan_register_root_region(impl_->stack_bottom, impl_->stack_size);
+#endif
+  }
   return !impl_->done;
 }
 
 void Fiber::yield() {
+  t_beat.fetch_add(1, std::memory_order_relaxed);
   asan_start_switch(&impl_->fiber_fake, impl_->sched_bottom, impl_->sched_size);
   impl_->sink = std::move(impl_->sink).resume();
   asan_finish_switch(impl_->fiber_fake, &impl_->sched_bottom, &impl_->sched_size);
 }
+
+const Fault* Fiber::fault() const { return impl_->fault ? &*impl_->fault : nullptr; }
 
 bool Fiber::finished() const { return impl_->done; }
 

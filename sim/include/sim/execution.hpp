@@ -254,6 +254,7 @@ class Execution {
   SpinWatch spin_;
   bool quiescent_ = false;  // nothing but timeouts could run at the last scheduling point
   [[noreturn]] void swallowed(ThreadInfo& ti, const Loc& loc);
+  std::string last_operation(ThreadId t) const;  // "after its visible operation at step 4, f.cpp:12 (g)"
   std::optional<Violation> spinning_forever() const;
 };
 

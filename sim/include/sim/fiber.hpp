@@ -14,6 +14,8 @@
 
 namespace vcpucheck::sim {
 
+struct Fault;
+
 class FiberPool {
  public:
   explicit FiberPool(std::size_t stack_size = 256 * 1024);
@@ -52,9 +54,12 @@ class Fiber {
   void abandon();
   // An exception the body let escape (other than the unwinding of a destroyed fiber).
   std::exception_ptr error() const;
+  // The fault that ended the body (fault.hpp), or null. A faulted fiber is finished and abandoned.
+  const Fault* fault() const;
+
+  struct Impl;  // internal (fiber.cpp, fault.cpp)
 
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -26,6 +26,7 @@ enum class ViolationKind : uint8_t {
   LockingRule,        // a field accessed without what its annotation requires (bhyve's [v])
   Liveness,           // an expected event never happened although every thread is done or blocked
   GuestFault,         // a guest CPU faulted (an exception, an invalid instruction, unmapped memory)
+  ModelCrash,         // model code crashed (a signal: null dereference, stack overflow, abort) or hung (fault.hpp)
   ModelError,         // the model itself threw or misused the API
 };
 
