@@ -289,6 +289,20 @@ class Malformed(Scratch):
                                   "threads": [{"name": "T", "ops": []}], "expect": {"verdict": "pass"}})
         self.assert_bad_input(["explore", p], "/params/maxcpus", "out of range")
 
+    def test_operation_arguments_out_of_the_model_range_name_their_path(self):
+        for model, params, op, arg, value in (("bhyve", {"maxcpus": 2}, "vcpu_ioctl", "vcpu", 99),
+                                              ("bhyve", {"maxcpus": 2}, "vcpu_ioctl", "vcpu", -1),
+                                              ("qemu.virt", {}, "device_add", "cpu", 2 ** 40),
+                                              ("kvm.ipiv", {}, "vcpu", "id", 7),
+                                              ("bench.lastzero", {"n": 2}, "step", "j", 3)):
+            p = self.write("r.json", {"model": model, "params": params,
+                                      "threads": [{"name": "A", "ops": []},
+                                                  {"name": "T", "ops": [{"op": op, "args": {arg: value}}]}],
+                                      "expect": {"verdict": "pass"}})
+            self.assert_bad_input(["explore", p], p, "/threads/1/ops/0/args/" + arg, "out of range")
+        for v in ("-1", "x", "86401"):
+            self.assert_bad_input(["--watchdog", v, "list"], "--watchdog")
+
     def test_options_out_of_range(self):
         s = "scenarios/litmus/racy-counter.json"
         for opt, value in (("--preemptions", "4294967296"), ("--max-steps", "0"), ("--depth", "0"),

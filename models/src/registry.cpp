@@ -50,4 +50,23 @@ std::vector<const ModelDef*> Registry::all() const {
   return out;
 }
 
+ArgCheck int_in(int64_t lo, int64_t hi) {
+  return [lo, hi](const ArgValue& v, const Config&) -> std::string {
+    const int64_t n = std::get<int64_t>(v);
+    if (n >= lo && n <= hi) return "";
+    return std::to_string(n) + " is out of range (" + std::to_string(lo) + " to " + std::to_string(hi) + ")";
+  };
+}
+
+ArgCheck int_below_param(int64_t lo, std::string param, int64_t plus) {
+  return [lo, param, plus](const ArgValue& v, const Config& c) -> std::string {
+    const int64_t n = std::get<int64_t>(v);
+    const int64_t end = c.params.i(param) + plus;
+    if (n >= lo && n < end) return "";
+    std::string upper = plus == 0 ? param + "-1" : plus == 1 ? param : param + (plus > 0 ? "+" : "") + std::to_string(plus - 1);
+    return std::to_string(n) + " is out of range (" + std::to_string(lo) + " to " + upper + ", which is " +
+           std::to_string(end - 1) + " here)";
+  };
+}
+
 }  // namespace vcpucheck::models

@@ -221,8 +221,12 @@ Scenario parse_checked(const json& j, const std::string& file, const Registry& r
         for (const auto& d : s.model->ops) known.push_back(d.name);
         c.fail(op_path + "/op", "unknown operation '" + name + "' for model '" + model + "' (known: " + join_names(known) + ")");
       }
-      spec.ops.push_back(OpCall{def, parse_args(c, o.value("args", json()), op_path + "/args", def->args,
-                                                "operation '" + name + "'")});
+      Args args = parse_args(c, o.value("args", json()), op_path + "/args", def->args, "operation '" + name + "'");
+      for (const ArgDef& d : def->args)
+        if (d.check)
+          if (std::string bad = d.check(args.all().at(d.name), s.config); !bad.empty())
+            c.fail(op_path + "/args/" + d.name, d.name + " " + bad);
+      spec.ops.push_back(OpCall{def, std::move(args)});
     }
     s.threads.push_back(std::move(spec));
     }

@@ -27,12 +27,23 @@ const char* arg_type_name(ArgType t);
 
 using ArgValue = std::variant<int64_t, bool, std::string>;
 
+struct Config;
+// Checks an argument's value when the scenario is loaded: "" when it is fine, else what is wrong
+// (the loader names the JSON path, /threads/i/ops/j/args/NAME, and exits 2).
+using ArgCheck = std::function<std::string(const ArgValue&, const Config&)>;
+
 struct ArgDef {
   std::string name;
   ArgType type = ArgType::Int;
   std::string help;
   std::optional<ArgValue> def;  // absent: the argument is required
+  ArgCheck check;               // optional
 };
+
+// An integer from lo to hi.
+ArgCheck int_in(int64_t lo, int64_t hi);
+// An integer from lo to the model parameter `param` plus `plus`, exclusive ("0..maxcpus-1").
+ArgCheck int_below_param(int64_t lo, std::string param, int64_t plus = 0);
 
 class Args {
  public:

@@ -59,7 +59,7 @@ void register_bench_models(Registry& r) {
                       for (int64_t i = m.n; m.array.at(i).load() != 0; --i) {
                       }
                     }),
-       op<LastZero>("step", "array[j] = array[j-1] + 1", {{"j", ArgType::Int, "the cell written (1..N)", {}}},
+       op<LastZero>("step", "array[j] = array[j-1] + 1", {{"j", ArgType::Int, "the cell written (1..N)", {}, int_below_param(1, "n", 1)}},
                     [](LastZero& m, Execution&, const Args& a) {
                       int64_t j = a.i("j");
                       int64_t v = m.array.at(j - 1).load();
@@ -77,7 +77,7 @@ void register_bench_models(Registry& r) {
       {{"n", ArgType::Int, "N: attempts per thread", int64_t{1}}},
       {},
       {op<OptLock>("attempts", "up to N optimistic attempts by thread `id`",
-                   {{"id", ArgType::Int, "this thread's id (0 or 1)", {}}},
+                   {{"id", ArgType::Int, "this thread's id (0 or 1)", {}, int_in(0, 1)}},
                    [](OptLock& m, Execution&, const Args& a) {
                      const int64_t id = a.i("id");
                      for (int64_t i = 0; i < m.n; ++i) {
@@ -100,7 +100,7 @@ void register_bench_models(Registry& r) {
       "thread i does CAS(x, i-1, i): the CASes succeed in a rotation or fail (a failed CAS is a read)",
       {},
       {},
-      {op<CasRot>("cas", "CAS(x, i-1, i)", {{"i", ArgType::Int, "this thread's index (1..N)", {}}},
+      {op<CasRot>("cas", "CAS(x, i-1, i)", {{"i", ArgType::Int, "this thread's index (1..N)", {}, int_in(1, sim::kMaxThreads)}},
                   [](CasRot& m, Execution&, const Args& a) {
                     int64_t expected = a.i("i") - 1;
                     m.x.compare_exchange(expected, a.i("i"));

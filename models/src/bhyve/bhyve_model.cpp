@@ -56,7 +56,7 @@ namespace vcpucheck::models {
 void register_bhyve_models(Registry& r) {
   using namespace bhyve;
   using X = Execution;
-  const ArgDef vcpu{"vcpu", ArgType::Int, "the vCPU id the ioctl names", {}};
+  const ArgDef vcpu{"vcpu", ArgType::Int, "the vCPU id the ioctl names", {}, int_below_param(0, "maxcpus")};
   ModelDef m;
   m.name = "bhyve";
   m.help = "FreeBSD vmm: vCPUs allocated on first use (98568a005a19) vs lock-all ioctls vs destroy";

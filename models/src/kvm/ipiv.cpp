@@ -243,20 +243,20 @@ void register_kvm_ipiv_model(Registry& r) {
   };
   m.ops = {
       op<IpivKvm>("vcpu", "a VMM vCPU thread: KVM_CREATE_VCPU(id), wait for the others, then KVM_RUN its guest",
-                  {{"id", ArgType::Int, "the vCPU id (0 sends, the others receive)", {}}},
+                  {{"id", ArgType::Int, "the vCPU id (0 sends, the others receive)", {}, int_below_param(0, "nvcpus")}},
                   [](IpivKvm& k, X& x, const Args& a) {
                     const int64_t id = a.i("id");
                     if (id < 0 || id >= k.nvcpus)
                       x.fail(sim::ViolationKind::ModelError, "vcpu id must be 0..nvcpus-1", sim::Loc::current());
                     vcpu_thread(k, static_cast<int>(id));
                   }),
-      op<IpivKvm>("create_vcpu", "KVM_CREATE_VCPU(id) alone (no guest)", {{"id", ArgType::Int, "the vCPU id", {}}},
+      op<IpivKvm>("create_vcpu", "KVM_CREATE_VCPU(id) alone (no guest)", {{"id", ArgType::Int, "the vCPU id", {}, int_in(0, INT32_MAX)}},
                   [](IpivKvm& k, X&, const Args& a) {
                     const int64_t id = a.i("id");
                     if (Ptr<IpivVcpu> v = kvm_vm_ioctl_create_vcpu_ipiv(k, id)) k.vcpu_fds.at(id).store(v, Order::Relaxed);
                   }),
       op<IpivKvm>("enable_cap_max_vcpu_id", "KVM_ENABLE_CAP(KVM_CAP_MAX_VCPU_ID, value)",
-                  {{"value", ArgType::Int, "the new max_vcpu_ids", {}}},
+                  {{"value", ArgType::Int, "the new max_vcpu_ids", {}, int_in(0, INT32_MAX)}},
                   [](IpivKvm& k, X&, const Args& a) { kvm_vm_ioctl_enable_cap_max_vcpu_id(k, a.i("value")); }),
   };
   m.create = [](X& x, const Config& c) -> std::shared_ptr<Instance> {

@@ -7,8 +7,8 @@ namespace vcpucheck::models {
 void register_kvm_models(Registry& r) {
   using namespace kvm;
   using X = Execution;
-  const ArgDef id{"id", ArgType::Int, "the new vCPU's id", {}};
-  const ArgDef index{"index", ArgType::Int, "the vCPU index to look up", int64_t{0}};
+  const ArgDef id{"id", ArgType::Int, "the new vCPU's id", {}, int_in(0, INT32_MAX)};
+  const ArgDef index{"index", ArgType::Int, "the vCPU index to look up", int64_t{0}, int_in(0, INT32_MAX)};
   {
     ModelDef m;
     m.name = "kvm.rcu-vcpus";

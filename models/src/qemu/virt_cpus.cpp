@@ -225,7 +225,7 @@ namespace vcpucheck::models {
 void register_qemu_models(Registry& r) {
   using namespace qemu;
   using X = Execution;
-  const ArgDef cpu{"cpu", ArgType::Int, "the CPU slot (cpu_index)", {}};
+  const ArgDef cpu{"cpu", ArgType::Int, "the CPU slot (cpu_index)", {}, int_below_param(0, "max_cpus")};
   ModelDef m;
   m.name = "qemu.virt";
   m.help = "QEMU arm/virt with KVM: pre-created, parked vCPUs and vCPU hotplug (no KVM_CREATE_VCPU after vgic init)";

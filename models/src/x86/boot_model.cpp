@@ -80,7 +80,7 @@ void register_x86_models(Registry& r) {
       op<Boot>("bsp", "CPU 0, the BSP: runs the BSP program from real mode", {},
                [](Boot& b, Execution&, const Args&) { b.m.cpu(0).run_forever(); }),
       op<Boot>("ap", "an AP: waits for INIT and STARTUP, then runs from the SIPI address",
-               {{"id", ArgType::Int, "its APIC ID (1..ncpus-1)", {}}},
+               {{"id", ArgType::Int, "its APIC ID (1..ncpus-1)", {}, int_below_param(1, "ncpus")}},
                [](Boot& b, Execution& x, const Args& a) {
                  int64_t id = a.i("id");
                  if (id < 1 || id >= b.m.ncpus())
