@@ -7,6 +7,7 @@ packages=(
   cmake g++ make binutils python3 python3-jsonschema
   libboost-context-dev libboost-graph-dev
   nlohmann-json3-dev doctest-dev libunicorn-dev
+  clang libclang-rt-dev  # the fuzz build: clang with libFuzzer
 )
 
 missing=()

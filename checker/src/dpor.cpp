@@ -11,7 +11,7 @@ using sim::Event;
 using sim::OpKind;
 using sim::ThreadId;
 
-Dpor::Dpor(Options o) : opt_(o) {
+Dpor::Dpor(Options) {
   frames_.emplace_back();
   frames_[0].root = new_node(ThreadId());
 }

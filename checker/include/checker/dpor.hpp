@@ -97,7 +97,6 @@ class Dpor final : public Strategy {
   void drop_first_child(int32_t parent);
   void free_subtree(int32_t n);
 
-  Options opt_;
   uint64_t max_steps_ = UINT64_MAX;  // the step bound: an execution is at most this long
   // the current execution
   std::vector<Step> steps_;

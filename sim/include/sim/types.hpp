@@ -7,6 +7,7 @@
 #include <compare>
 #include <source_location>
 #include <string>
+#include <version>
 
 namespace vcpucheck::sim {
 
@@ -24,7 +25,34 @@ using ObjectId = Id<struct ObjectTag>;
 using BlockId = Id<struct BlockTag>;
 
 // A model source location, repository-relative (the build maps the source prefix away).
+#if defined(__cpp_lib_source_location)
 using Loc = std::source_location;
+#else
+// A library without std::source_location (libstdc++ under clang 14, which lacks the builtin it
+// needs: the fuzz build): the same interface over the builtins every compiler has. Function
+// names are then the plain ones (`vm_alloc_vcpu`, `operator()`), not the full signatures.
+class Loc {
+ public:
+  static constexpr Loc current(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE(),
+                               const char* function = __builtin_FUNCTION()) noexcept {
+    Loc l;
+    l.file_ = file;
+    l.line_ = line;
+    l.function_ = function;
+    return l;
+  }
+  constexpr Loc() noexcept = default;
+  constexpr const char* file_name() const noexcept { return file_; }
+  constexpr const char* function_name() const noexcept { return function_; }
+  constexpr unsigned line() const noexcept { return line_; }
+  constexpr unsigned column() const noexcept { return 0; }
+
+ private:
+  const char* file_ = "";
+  const char* function_ = "";
+  unsigned line_ = 0;
+};
+#endif
 
 inline std::string loc_string(const Loc& l) {
   return std::string(l.file_name()) + ":" + std::to_string(l.line());
