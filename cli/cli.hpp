@@ -3,6 +3,7 @@
 // 1 a violation / an expectation missed (or a trace that no longer reproduces), 2 bad input or
 // usage, always with a one-line reason naming the file and, for JSON, the path of the field.
 #pragma once
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -47,6 +48,12 @@ std::string bad_input_reason(const models::Scenario& s, const Outcome& o);
 // Writes the counterexample trace; returns the path written.
 std::string write_trace(const models::Scenario& s, const models::StrategySpec& spec, const Outcome& o,
                         const std::string& path);
+
+// "vcpucheck died of Segmentation fault (signal 11) outside any model thread: ..." for a wait status.
+std::string died_of(int status);
+// Runs `body` (a whole command: its output, its exit code) in a child process; a child that dies
+// of a signal is reported as a model-crash of `file` with exit 1 (isolate.cpp).
+int in_child(const std::string& file, const std::function<int()>& body);
 
 int cmd_list(const models::Registry& reg, const std::vector<std::string>& args);
 int cmd_explore(const models::Registry& reg, const std::vector<std::string>& args);

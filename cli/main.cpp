@@ -2,6 +2,7 @@
 #include <dlfcn.h>
 
 #include <cstdio>
+#include <functional>
 #include <iostream>
 
 #include "cli.hpp"
@@ -44,14 +45,29 @@ void load_plugin(const std::string& path, models::Registry& reg) {
   }
 }
 
+// Runs a command; bad input or usage is one line on stderr and exit 2.
+int guarded(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const cli::UsageError& e) {
+    std::cerr << "vcpucheck: " << e.what() << "\n";
+  } catch (const models::InputError& e) {
+    std::cerr << "vcpucheck: " << e.what() << "\n";
+  } catch (const traces::TraceError& e) {
+    std::cerr << "vcpucheck: " << e.what() << "\n";
+  }
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  try {
-    models::Registry reg;
+  models::Registry reg;
+  std::vector<std::string> rest;
+  int early = -1;
+  int code = guarded([&] {
     models::register_builtin_models(reg);
-    std::vector<std::string> rest;
     for (size_t i = 0; i < args.size(); ++i) {
       if (args[i] == "--load") {
         if (i + 1 >= args.size()) throw cli::UsageError("--load needs a path to a shared library");
@@ -71,28 +87,32 @@ int main(int argc, char** argv) {
         sim::set_watchdog_seconds(static_cast<double>(secs));
       } else if (args[i] == "-h" || args[i] == "--help") {
         std::cout << kUsage;
+        early = 0;
         return 0;
       } else if (args[i] == "--version") {
         std::cout << traces::kToolVersion << "\n";
+        early = 0;
         return 0;
       } else {
         rest.push_back(args[i]);
       }
     }
     if (rest.empty()) throw cli::UsageError("no command given (list, explore, replay or run; see vcpucheck --help)");
-    std::string cmd = rest[0];
-    rest.erase(rest.begin());
+    return 0;
+  });
+  if (code != 0 || early == 0) return code;
+  const std::string cmd = rest[0];
+  rest.erase(rest.begin());
+  if (cmd == "explore") {
+    // In a child process: a model that crashes where no fiber can catch it (a destructor) is a
+    // reported model-crash, not a dead vcpucheck. run isolates each scenario the same way.
+    const std::string file = rest.empty() ? "explore" : rest[0];
+    return cli::in_child(file, [&] { return guarded([&] { return cli::cmd_explore(reg, rest); }); });
+  }
+  return guarded([&] {
     if (cmd == "list") return cli::cmd_list(reg, rest);
-    if (cmd == "explore") return cli::cmd_explore(reg, rest);
     if (cmd == "replay") return cli::cmd_replay(reg, rest);
     if (cmd == "run") return cli::cmd_run(reg, rest);
     throw cli::UsageError("unknown command '" + cmd + "' (list, explore, replay or run; see vcpucheck --help)");
-  } catch (const cli::UsageError& e) {
-    std::cerr << "vcpucheck: " << e.what() << "\n";
-  } catch (const models::InputError& e) {
-    std::cerr << "vcpucheck: " << e.what() << "\n";
-  } catch (const traces::TraceError& e) {
-    std::cerr << "vcpucheck: " << e.what() << "\n";
-  }
-  return 2;
+  });
 }

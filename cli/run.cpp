@@ -1,11 +1,19 @@
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <condition_variable>
 #include <mutex>
 #include <filesystem>
 #include <thread>
 #include <fstream>
 #include <iostream>
+
+#include <nlohmann/json.hpp>
 
 #include "cli.hpp"
 #include "options.hpp"
@@ -100,6 +108,79 @@ std::string judge(const models::Scenario& s, const Outcome& o) {
   return "";
 }
 
+// Runs one scenario in a child process: whatever its model does -- corrupt the heap, crash
+// where no fiber can catch it (sim/fault.hpp), exhaust memory -- costs that scenario only. The
+// child sends its result back over a pipe; a child that dies instead is that scenario's failure.
+CaseResult isolated(const std::string& f, const std::function<CaseResult(const std::string&)>& one,
+                    const std::function<bool(const std::string&)>& expects) {
+  int fds[2];
+  if (::pipe(fds) != 0) return one(f);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return one(f);
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    const CaseResult c = one(f);
+    const std::string out =
+        nlohmann::json{{"name", c.name}, {"ok", c.ok}, {"bad", c.bad_input}, {"detail", c.detail}, {"seconds", c.seconds}}
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    for (size_t done = 0; done < out.size();) {
+      const ssize_t n = ::write(fds[1], out.data() + done, out.size() - done);
+      if (n <= 0) ::_exit(3);
+      done += static_cast<size_t>(n);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string in;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    in.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  CaseResult c;
+  c.file = f;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    try {
+      const nlohmann::json j = nlohmann::json::parse(in);
+      c.name = j.at("name").get<std::string>();
+      c.ok = j.at("ok").get<bool>();
+      c.bad_input = j.at("bad").get<bool>();
+      c.detail = j.at("detail").get<std::string>();
+      c.seconds = j.at("seconds").get<double>();
+      return c;
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
+  c.name = fs::path(f).stem().string();
+  c.ok = false;
+  if (!WIFSIGNALED(status)) {
+    c.detail = "vcpucheck ended without a result on this scenario (exit " + std::to_string(WEXITSTATUS(status)) + ")";
+    return c;
+  }
+  // Died of a signal outside every fiber: a model crash all the same (a destructor, say), or
+  // vcpucheck's own -- it cannot tell which. A scenario that expects a model-crash has it.
+  c.detail = "model-crash: " + died_of(status);
+  if (expects) {
+    try {
+      c.ok = expects(f);
+    } catch (const std::exception&) {
+    }
+  }
+  if (c.ok) c.detail = "model-crash (" + died_of(status) + ")";
+  return c;
+}
+
 }  // namespace
 
 int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
@@ -121,7 +202,11 @@ int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
 
   // Each scenario is an independent search: one world and one strategy per worker, no shared
   // mutable state. Results are printed in file order whatever the number of workers.
-  auto one = [&](const std::string& f) {
+  auto expects_crash = [&](const std::string& f) {
+    const models::Scenario s = models::load_scenario(f, reg);
+    return !s.expect.pass && s.expect.violation == sim::ViolationKind::ModelCrash;
+  };
+  std::function<CaseResult(const std::string&)> one = [&](const std::string& f) {
     CaseResult c;
     c.file = f;
     try {
@@ -170,7 +255,7 @@ int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
   };
   auto worker = [&] {
     for (size_t i; (i = next.fetch_add(1)) < files.size();) {
-      CaseResult c = one(files[i]);
+      CaseResult c = isolated(files[i], one, expects_crash);
       std::lock_guard<std::mutex> g(mu);
       results[i] = std::move(c);
       done[i] = 1;
@@ -179,7 +264,7 @@ int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
   };
   if (jobs == 1) {
     for (size_t i = 0; i < files.size(); ++i) {
-      results[i] = one(files[i]);
+      results[i] = isolated(files[i], one, expects_crash);
       print(results[i]);
     }
   } else {

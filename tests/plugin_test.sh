@@ -19,7 +19,7 @@ grep -q '^example.ticket:' <<<"$listing" || { echo "FAIL: the loaded model is no
 # model-crash of its scenario (expected by each), the run goes on, and the trace replays.
 V=("$tmp/prefix/bin/vcpucheck" --load "$tmp/plugin/libfaulty_model.so" --watchdog 1)
 out=$("${V[@]}" run "$src/tests/plugin/faults" 2>/dev/null) || { echo "FAIL: the faults run: $out"; exit 1; }
-for s in abort assert hang null-deref ok overflow setup-crash; do
+for s in abort assert destructor-crash hang null-deref ok overflow setup-crash; do
   grep -q "^ok    .*faults/$s.json" <<<"$out" || { echo "FAIL: $s not reported: $out"; exit 1; }
 done
 set +e
@@ -30,4 +30,10 @@ set -e
 grep -q "model-crash: thread bad SIGSEGV (invalid access to 0x0, a null pointer dereference) at libfaulty_model.so+0x" \
   "$tmp/explore.out" || { echo "FAIL: crash report"; cat "$tmp/explore.out"; exit 1; }
 "${V[@]}" replay "$tmp/crash.json" | tail -1 | grep -q "^reproduced" || { echo "FAIL: the crash does not replay"; exit 1; }
+set +e
+"${V[@]}" explore "$src/tests/plugin/faults/destructor-crash.json" >"$tmp/explore.out" 2>&1
+code=$?
+set -e
+[ "$code" = 1 ] && grep -q "model-crash: vcpucheck died of" "$tmp/explore.out" ||
+  { echo "FAIL: a crash outside any fiber (exit $code)"; cat "$tmp/explore.out"; exit 1; }
 echo "plugin: faults reported and replayed"

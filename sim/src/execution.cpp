@@ -221,8 +221,18 @@ Outcome Execution::run(Scheduler& s) {
       break;
     }
   }
-  if (outcome == Outcome::Complete)
-    for (auto& h : end_hooks_) h();
+  if (outcome == Outcome::Complete && !end_hooks_.empty()) {
+    // The model's end-of-execution checks run in a fiber too: a crash there is reported.
+    Fiber checks(pool_, [this] {
+      for (auto& h : end_hooks_) h();
+    });
+    checks.resume();
+    if (const Fault* f = checks.fault())
+      report(Violation{ViolationKind::ModelCrash, "the model crashed in its end-of-execution checks: " + describe_fault(*f),
+                       {}, {}, (int64_t)steps()});
+    else if (auto e = checks.error())
+      std::rethrow_exception(e);
+  }
   if (violation_) outcome = Outcome::Violation;
   for (Observer* o : observers_) o->on_end(*this);
   if (violation_) outcome = Outcome::Violation;

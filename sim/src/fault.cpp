@@ -73,8 +73,8 @@ void on_fault(int signo, siginfo_t* info, void* uc) {
   // Only a fault raised by the running fiber itself is the model's (kill -SEGV from outside is not).
   const bool synchronous = signo == SIGABRT || info->si_code > 0;
   if (synchronous && detail::escape_running_fiber(f)) return;  // never returns when it escapes
-  write_line("vcpucheck: fatal: ", signo == SIGABRT ? "abort() outside any model thread (while the model builds its world, or in vcpucheck)"
-                                                    : "fault outside any model thread (while the model builds its world, or in vcpucheck)");
+  write_line("vcpucheck: fatal: ", signo == SIGABRT ? "abort() outside any model thread (a model's destructor, or vcpucheck itself)"
+                                                    : "fault outside any model thread (a model's destructor, or vcpucheck itself)");
   ::signal(signo, SIG_DFL);
   ::raise(signo);
 }
@@ -107,6 +107,8 @@ void watchdog_loop() {
   }
 }
 
+pid_t g_pid = 0;  // the process whose watchdog runs (a forked child starts its own)
+
 void install_once() {
   struct sigaction sa;
   ::memset(&sa, 0, sizeof sa);
@@ -118,7 +120,8 @@ void install_once() {
   for (int s : kFaultSignals) ::sigaction(s, &sa, nullptr);
   sa.sa_sigaction = on_watchdog;
   ::sigaction(kWatchdogSignal, &sa, nullptr);
-  std::thread(watchdog_loop).detach();
+  // A fork (run's child per scenario) must not copy the registry while the watchdog holds it.
+  ::pthread_atfork([] { g_workers_mu.lock(); }, [] { g_workers_mu.unlock(); }, [] { g_workers_mu.unlock(); });
 }
 
 }  // namespace
@@ -126,21 +129,31 @@ void install_once() {
 void arm_fault_handlers() {
   static std::once_flag once;
   std::call_once(once, install_once);
-  thread_local bool armed = false;
-  if (armed) return;
-  armed = true;
-  // This thread's alternate stack, kept for the thread's life (a fault may come at any time).
-  const size_t size = 64 * 1024;
-  stack_t ss;
-  ss.ss_sp = std::malloc(size);
-  ss.ss_size = size;
-  ss.ss_flags = 0;
-  if (ss.ss_sp) ::sigaltstack(&ss, nullptr);
-  thread_local std::atomic<uint64_t>* beat = &detail::fiber_beat();
-  thread_local std::atomic<bool>* in = &detail::fiber_running();
+  // This thread's alternate stack, kept for the thread's life (a fault may come at any time); a
+  // forked child inherits it.
+  thread_local bool stack = false;
+  if (!stack) {
+    stack = true;
+    const size_t size = 64 * 1024;
+    stack_t ss;
+    ss.ss_sp = std::malloc(size);
+    ss.ss_size = size;
+    ss.ss_flags = 0;
+    if (ss.ss_sp) ::sigaltstack(&ss, nullptr);
+  }
+  thread_local pid_t registered = 0;
+  const pid_t me = ::getpid();
+  if (registered == me) return;
+  registered = me;
   std::lock_guard<std::mutex> g(g_workers_mu);
-  g_workers.push_back(Worker{::pthread_self(), beat, in, 0, std::chrono::steady_clock::now()});
-  // Threads end (run --jobs workers): a finished one is removed by the watchdog-safe path below.
+  if (g_pid != me) {  // the first thread of this process: start its watchdog
+    g_pid = me;
+    g_workers.clear();  // a forked child's copy names the parent's threads
+    std::thread(watchdog_loop).detach();
+  }
+  g_workers.push_back(Worker{::pthread_self(), &detail::fiber_beat(), &detail::fiber_running(), 0,
+                             std::chrono::steady_clock::now()});
+  // Threads end (run --jobs workers): each removes itself.
   struct Unregister {
     pthread_t self = ::pthread_self();
     ~Unregister() {

@@ -14,8 +14,12 @@ struct Faulty : models::Instance {
   sim::Atomic<int> x;
   int* volatile nowhere = nullptr;
   volatile bool forever = true;
-  Faulty(sim::Execution& e, const models::Config& c) : x(e, "x") {
+  bool crash_at_end;
+  Faulty(sim::Execution& e, const models::Config& c) : x(e, "x"), crash_at_end(c.bug("crash-in-destructor")) {
     if (c.bug("crash-in-setup")) *nowhere = 1;  // while the world is built, outside any thread
+  }
+  ~Faulty() override {
+    if (crash_at_end) *nowhere = 2;  // where no fiber runs: only a child process survives it
   }
 };
 
@@ -40,7 +44,8 @@ extern "C" void vcpucheck_register_models(models::Registry& r) {
   models::ModelDef m;
   m.name = "example.faulty";
   m.help = "a model that crashes, overflows, aborts or hangs on purpose (tests)";
-  m.switches = {{"crash-in-setup", "dereference a null pointer while the world is built"}};
+  m.switches = {{"crash-in-setup", "dereference a null pointer while the world is built"},
+                {"crash-in-destructor", "dereference a null pointer when the model instance is destroyed"}};
   m.ops = {
       fault_op("increment", "x++ (well behaved)", [](Faulty&) {}),
       fault_op("null-deref", "write through a null pointer", [](Faulty& f) { *f.nowhere = 1; }),

@@ -14,9 +14,10 @@
 // same way and reported as "thread T ran N s without a visible operation after <location>".
 // This is the one place host time decides anything; it only ever turns a hang into a report.
 //
-// A fault outside any fiber (while the model builds its world, or in vcpucheck itself) cannot be
-// recovered: it prints one line saying so and the process dies of the signal, which `run`
-// survives by running each scenario in a child process.
+// The model builds its world and runs its end-of-execution checks in fibers too (explorer.cpp,
+// Execution::run). A fault outside any fiber (a model's destructor, or vcpucheck itself) cannot
+// be recovered: it prints one line saying so and the process dies of the signal, which `explore`
+// and `run` survive by running each search in a child process (cli/isolate.cpp).
 #pragma once
 #include <cstdint>
 #include <string>
