@@ -13,6 +13,8 @@
 // (a loop that never reads shared state, a guest spinning on its own registers) is stopped the
 // same way and reported as "thread T ran N s without a visible operation after <location>".
 // This is the one place host time decides anything; it only ever turns a hang into a report.
+// The watchdog's signal is asynchronous: a thread stopped inside the C library (in malloc, say)
+// leaves it as it was, so after a watchdog report the process only reports and ends its search.
 //
 // The model builds its world and runs its end-of-execution checks in fibers too (explorer.cpp,
 // Execution::run). A fault outside any fiber (a model's destructor, or vcpucheck itself) cannot
