@@ -13,6 +13,7 @@
 
 using namespace vcpucheck;
 using nlohmann::json;
+using namespace vcpucheck::test::bench;
 using sim::Execution;
 using sim::Order;
 
@@ -137,31 +138,6 @@ TEST_CASE("context bounding: GenMC's counts for CoA") {
   check_counts(coa(3), {24, 90, 130});
   check_counts(coa(4), {120, 708, 1608, 2028});
 }
-
-namespace {
-
-json lastzero(int n) {
-  return {{"model", "bench.lastzero"},
-          {"params", {{"n", n}}},
-          {"threads",
-           {{{"name", "T0"}, {"ops", {{{"op", "scan"}}}}},
-            {{"name", "T"}, {"count", n}, {"ops", {{{"op", "step"}, {"args", {{"j", "$i"}}}}}}}}},
-          {"expect", {{"verdict", "pass"}}}};
-}
-
-json casrot(int n) {
-  return {{"model", "bench.casrot"},
-          {"threads", {{{"name", "T"}, {"count", n}, {"ops", {{{"op", "cas"}, {"args", {{"i", "$i"}}}}}}}}},
-          {"expect", {{"verdict", "pass"}}}};
-}
-
-json readers(int n) {
-  return {{"model", "bench.readers"},
-          {"threads", {{{"name", "W"}, {"ops", {{{"op", "write"}}}}}, {{"name", "R"}, {"count", n}, {"ops", {{{"op", "read"}}}}}}},
-          {"expect", {{"verdict", "pass"}}}};
-}
-
-}  // namespace
 
 TEST_CASE("context bounding: GenMC's counts for readers and casrot, shipped bench models") {
   CHECK(test::dpor(test::scenario(readers(2)), 0).executions == 4);

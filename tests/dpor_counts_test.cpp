@@ -7,38 +7,9 @@
 
 using nlohmann::json;
 using namespace vcpucheck;
+using namespace vcpucheck::test::bench;
 
 namespace {
-
-json readers(int n) {
-  return {{"model", "bench.readers"},
-          {"threads", {{{"name", "W"}, {"ops", {{{"op", "write"}}}}}, {{"name", "R"}, {"count", n}, {"ops", {{{"op", "read"}}}}}}},
-          {"expect", {{"verdict", "pass"}}}};
-}
-
-json lastzero(int n) {
-  return {{"model", "bench.lastzero"},
-          {"params", {{"n", n}}},
-          {"threads",
-           {{{"name", "T0"}, {"ops", {{{"op", "scan"}}}}},
-            {{"name", "T"}, {"count", n}, {"ops", {{{"op", "step"}, {"args", {{"j", "$i"}}}}}}}}},
-          {"expect", {{"verdict", "pass"}}}};
-}
-
-json opt_lock(int n) {
-  return {{"model", "bench.opt_lock"},
-          {"params", {{"n", n}}},
-          {"threads",
-           {{{"name", "T0"}, {"ops", {{{"op", "attempts"}, {"args", {{"id", 0}}}}}}},
-            {{"name", "T1"}, {"ops", {{{"op", "attempts"}, {"args", {{"id", 1}}}}}}}}},
-          {"expect", {{"verdict", "pass"}}}};
-}
-
-json casrot(int n) {
-  return {{"model", "bench.casrot"},
-          {"threads", {{{"name", "T"}, {"count", n}, {"ops", {{{"op", "cas"}, {"args", {{"i", "$i"}}}}}}}}},
-          {"expect", {{"verdict", "pass"}}}};
-}
 
 void check(const json& j, uint64_t expected) {
   auto r = test::dpor(test::scenario(j));

@@ -63,3 +63,40 @@ T& make_state(sim::Execution& x, A&&... a) {
 }
 
 }  // namespace vcpucheck::test
+
+// Scenarios of the benchmark programs (models/src/bench), shared by the count tests.
+namespace vcpucheck::test::bench {
+
+using nlohmann::json;
+
+inline json readers(int n) {
+  return {{"model", "bench.readers"},
+          {"threads", {{{"name", "W"}, {"ops", {{{"op", "write"}}}}}, {{"name", "R"}, {"count", n}, {"ops", {{{"op", "read"}}}}}}},
+          {"expect", {{"verdict", "pass"}}}};
+}
+
+inline json lastzero(int n) {
+  return {{"model", "bench.lastzero"},
+          {"params", {{"n", n}}},
+          {"threads",
+           {{{"name", "T0"}, {"ops", {{{"op", "scan"}}}}},
+            {{"name", "T"}, {"count", n}, {"ops", {{{"op", "step"}, {"args", {{"j", "$i"}}}}}}}}},
+          {"expect", {{"verdict", "pass"}}}};
+}
+
+inline json opt_lock(int n) {
+  return {{"model", "bench.opt_lock"},
+          {"params", {{"n", n}}},
+          {"threads",
+           {{{"name", "T0"}, {"ops", {{{"op", "attempts"}, {"args", {{"id", 0}}}}}}},
+            {{"name", "T1"}, {"ops", {{{"op", "attempts"}, {"args", {{"id", 1}}}}}}}}},
+          {"expect", {{"verdict", "pass"}}}};
+}
+
+inline json casrot(int n) {
+  return {{"model", "bench.casrot"},
+          {"threads", {{{"name", "T"}, {"count", n}, {"ops", {{{"op", "cas"}, {"args", {{"i", "$i"}}}}}}}}},
+          {"expect", {{"verdict", "pass"}}}};
+}
+
+}  // namespace vcpucheck::test::bench

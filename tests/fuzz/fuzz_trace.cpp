@@ -1,34 +1,17 @@
 // libFuzzer harness for the trace loader, as `vcpucheck replay` uses it: the trace, then the
 // scenario embedded in it. Any bytes are a trace or one error naming the file, on one line.
 #include <cstdint>
-#include <cstdlib>
-#include <cstdio>
 #include <string>
 
-#include "models/registry.hpp"
+#include "fuzz_support.hpp"
 #include "models/scenario.hpp"
 #include "sim/json_input.hpp"
 #include "traces/trace.hpp"
 
 using namespace vcpucheck;
 
-namespace {
-const models::Registry& registry() {
-  static const models::Registry r = [] {
-    models::Registry x;
-    models::register_builtin_models(x);
-    return x;
-  }();
-  return r;
-}
-
-void one_line_naming(const std::string& msg, const char* file) {
-  if (msg.empty() || msg.find('\n') != std::string::npos || msg.find(file) == std::string::npos) {
-    std::fprintf(stderr, "bad error message: [%s]\n", msg.c_str());
-    std::abort();
-  }
-}
-}  // namespace
+using fuzz::one_line_naming;
+using fuzz::registry;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const char* file = "fuzz.trace.json";
