@@ -1,21 +1,15 @@
-// Shared by the fuzz targets: the built-in models, and the rule every rejection must follow.
+// Shared by the fuzz targets: the built-in models (as the unit tests build them), and the rule
+// every rejection must follow.
 #pragma once
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
-#include "models/registry.hpp"
+#include "../support.hpp"
 
 namespace vcpucheck::fuzz {
 
-inline const models::Registry& registry() {
-  static const models::Registry r = [] {
-    models::Registry x;
-    models::register_builtin_models(x);
-    return x;
-  }();
-  return r;
-}
+using test::registry;
 
 // Bad input is one line naming the file; anything else is a finding.
 inline void one_line_naming(const std::string& msg, const char* file) {
