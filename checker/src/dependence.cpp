@@ -10,11 +10,21 @@ using sim::ObjectClass;
 using sim::OpKind;
 
 namespace {
-bool writes_memory(OpKind k) { return k == OpKind::Write || k == OpKind::Rmw; }
+bool writes_memory(OpKind k) { return k == OpKind::Write || k == OpKind::Rmw || k == OpKind::Flush; }
 }  // namespace
 
 bool dependent(const sim::Execution& x, const Event& a, const Event& b) {
   if (a.tid == b.tid) return true;
+  // x86-TSO (sim/store_buffer.hpp): a flush races with its own thread's reads of its cell (a read
+  // before it takes the buffered value); a buffered store is seen by no other thread.
+  if (a.kind == OpKind::Flush || b.kind == OpKind::Flush) {
+    const Event& f = a.kind == OpKind::Flush ? a : b;
+    const Event& o = a.kind == OpKind::Flush ? b : a;
+    // (Its own store, and the draining operations that wait for it, are ordered after it by
+    // happens-before edges in the search instead: they are enablers, not races.)
+    if (o.tid == x.thread(f.tid).buffer_of) return o.obj == f.obj && o.kind != OpKind::Buffer;
+  }
+  if (a.kind == OpKind::Buffer || b.kind == OpKind::Buffer) return false;
   if (a.kind == OpKind::Free || b.kind == OpKind::Free) return a.block.valid() && a.block == b.block;
   if (a.obj != b.obj || !a.obj.valid()) return false;
   switch (x.object(a.obj).cls) {
@@ -45,7 +55,7 @@ bool dependent(const sim::Execution& x, const Event& a, const Event& b) {
 uint64_t apply_state(const sim::Execution& x, uint64_t s, const Event& e) {
   switch (x.object(e.obj).cls) {
     case ObjectClass::Memory:
-      if (e.kind == OpKind::Write) return e.value;
+      if (e.kind == OpKind::Write || e.kind == OpKind::Flush) return e.value;
       if (e.kind == OpKind::Rmw) {
         if (e.flags & sim::kFlagCas) return s == e.arg ? e.value : s;
         if (e.flags & sim::kFlagAdd) return s + e.arg;

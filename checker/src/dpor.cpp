@@ -61,6 +61,7 @@ void Dpor::begin(sim::Execution& x) {
   steps_.clear();
   races_.clear();
   width_ = 0;  // a thread's clock is cleared when it is spawned
+  for (auto& q : buffered_) q.clear();
   for (auto& v : obj_steps_) v.clear();
   for (auto& v : block_steps_) v.clear();
 }
@@ -172,7 +173,7 @@ void Dpor::find_races(const sim::Execution& x, const Event& e, uint32_t j, Clock
       uint32_t i = list[k];
       consider(i);
       // Every earlier access to a memory cell happens before its last write.
-      if (memory && (steps_[i].ev.kind == OpKind::Write || steps_[i].ev.kind == OpKind::Rmw) &&
+      if (memory && (steps_[i].ev.kind == OpKind::Write || steps_[i].ev.kind == OpKind::Rmw || steps_[i].ev.kind == OpKind::Flush) &&
           covered[steps_[i].ev.tid.v] >= steps_[i].tidx)
         break;
     }
@@ -200,6 +201,17 @@ void Dpor::on_event(sim::Execution& x, const Event& e) {
     for (uint32_t k = 0; k < width_; ++k) covered[k] = std::max(covered[k], c[k]);
   };
   if (e.kind == OpKind::Join) join_into(clock_of(ThreadId(static_cast<uint32_t>(e.value))));
+  // TSO: a flush comes after the store it flushes; a draining operation after every flush of
+  // its thread's buffer. Enablers, not races (dependence.cpp).
+  if (e.kind == OpKind::Buffer) buffered_[t].push_back(j);
+  if (e.kind == OpKind::Flush) {
+    auto& q = buffered_[x.thread(e.tid).buffer_of.v];
+    if (!q.empty()) {
+      join_into(steps_[q.front()].clock);
+      q.pop_front();
+    }
+  }
+  if ((e.flags & sim::kFlagDrain) && x.thread(e.tid).store_buffer.valid()) join_into(clock_of(x.thread(e.tid).store_buffer));
   // A spinning thread's read runs only after the write that released it (sim/spin.hpp). Which
   // write releases it is a race of its own: another write to what the loop read may come first.
   if ((e.flags & sim::kFlagAwait) && e.after < j) {

@@ -101,8 +101,9 @@ void HbDetector::memory(sim::Execution& x, const Event& e, uint32_t step) {
   const ThreadId t = e.tid;
   Cell& c = cells_[e.obj.v];
   const bool atomic = e.order != Order::Plain;
-  const bool reads = e.kind != OpKind::Write;
-  const bool writes = e.kind == OpKind::Write || e.kind == OpKind::Rmw;
+  // TSO: a store is checked where its thread made it (its buffer event); its flush adds nothing.
+  const bool reads = e.kind != OpKind::Write && e.kind != OpKind::Buffer;
+  const bool writes = e.kind == OpKind::Write || e.kind == OpKind::Rmw || e.kind == OpKind::Buffer;
   Clock& me = clocks_[t.v];
 
   if (reads && atomic) {  // acquire side
@@ -186,6 +187,7 @@ void HbDetector::on_event(sim::Execution& x, const Event& e) {
     case OpKind::Write:
     case OpKind::Rmw:
     case OpKind::CasFail:
+    case OpKind::Buffer:
       memory(x, e, step);
       break;
     case OpKind::Fence:

@@ -26,6 +26,7 @@ void TraceHash::reset() {
   for (auto& v : obj_steps_) v.clear();
   for (auto& v : block_steps_) v.clear();
   for (auto& v : block_frees_) v.clear();
+  for (auto& q : buffered_) q.clear();
   width_ = 0;
   fp_ = Fingerprint{};
 }
@@ -46,6 +47,15 @@ void TraceHash::on_event(const sim::Execution& x, const sim::Event& e) {
   };
   auto covered = [&](uint32_t i) { return c[events_[i].tid.v] >= clocks_[i][events_[i].tid.v]; };
   if (e.kind == OpKind::Join) join(clock_of(ThreadId(static_cast<uint32_t>(e.value))));
+  if (e.kind == OpKind::Buffer) buffered_[e.tid.v].push_back(j);  // TSO edges, as in Dpor::on_event
+  if (e.kind == OpKind::Flush) {
+    auto& q = buffered_[x.thread(e.tid).buffer_of.v];
+    if (!q.empty()) {
+      join(clocks_[q.front()]);
+      q.pop_front();
+    }
+  }
+  if ((e.flags & sim::kFlagDrain) && x.thread(e.tid).store_buffer.valid()) join(clock_of(x.thread(e.tid).store_buffer));
   if ((e.flags & sim::kFlagAwait) && e.after < j) join(clocks_[e.after]);
   if (e.kind == OpKind::SleepWait && (e.flags & sim::kFlagAwait) && e.value == 0 && e.after == UINT32_MAX)
     for (uint32_t t = 0; t < width_; ++t) join(clock_of(ThreadId(t)));  // a quiet timeout comes after all
@@ -58,7 +68,7 @@ void TraceHash::on_event(const sim::Execution& x, const sim::Event& e) {
       const sim::Event& p = events_[i];
       if (p.tid != e.tid && !covered(i) && dependent(x, p, e)) join(clocks_[i]);
       // Every earlier access to a memory cell happens before its last write.
-      if (memory && (p.kind == OpKind::Write || p.kind == OpKind::Rmw) && covered(i)) break;
+      if (memory && (p.kind == OpKind::Write || p.kind == OpKind::Rmw || p.kind == OpKind::Flush) && covered(i)) break;
     }
   }
   if (e.block.valid()) {

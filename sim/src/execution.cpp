@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "sim/fault.hpp"
+#include "sim/memory.hpp"
 
 namespace vcpucheck::sim {
 
@@ -82,6 +83,23 @@ ThreadId Execution::spawn(std::string name, std::function<void()> body) {
   thread_blockers_keepalive_.push_back(blocker);
   threads_[id.v].self_obj = add_object(std::move(oi));
   for (Observer* o : observers_) o->on_spawn(*this, parent, id);
+  // TSO: the thread's store buffer is a thread of its own, made with it so that thread ids do
+  // not depend on which thread stored first.
+  if (bounds_.memory == MemoryModel::TSO) {
+    if (threads_.size() >= kMaxThreads)
+      fail(ViolationKind::ModelError,
+           "too many threads (at most " + std::to_string(kMaxThreads) + ", counting one store buffer per thread under tso)",
+           Loc::current());
+    const ThreadId sb(static_cast<uint32_t>(threads_.size()));
+    threads_.emplace_back();
+    ThreadInfo& b = threads_.back();
+    b.name = threads_[id.v].name + ".sb";
+    b.parent = id;
+    b.buffer_of = id;
+    threads_[id.v].store_buffer = sb;
+    bodies_.emplace_back();
+    for (Observer* o : observers_) o->on_spawn(*this, id, sb);
+  }
   if (parent.valid()) {
     Event e;
     e.tid = parent;
@@ -96,6 +114,7 @@ ThreadId Execution::spawn(std::string name, std::function<void()> body) {
 
 void Execution::start_thread(ThreadId t) {
   ThreadInfo& ti = threads_[t.v];
+  if (ti.buffer_of.valid()) return;  // a store-buffer thread has no body: see flush_one
   ti.fiber = std::make_unique<Fiber>(pool_, [this, t] {
     bodies_[t.v]();
     ThreadInfo& me = threads_[t.v];
@@ -113,6 +132,10 @@ void Execution::start_thread(ThreadId t) {
 void Execution::resume(ThreadId t) {
   ThreadInfo& ti = threads_[t.v];
   if (ti.abandoned) return;
+  if (ti.buffer_of.valid()) {
+    flush_one(t);
+    return;
+  }
   current_ = t;
   ti.has_pending = false;
   bool alive = ti.fiber->resume();
@@ -155,10 +178,24 @@ std::string Execution::last_operation(ThreadId t) const {
   return "before its first visible operation";
 }
 
+void Execution::buffer_store(const BufferedStore& s) {
+  const ThreadId me = current_;
+  buffers_.of(me).push_back(s);
+  post_flush(threads_[me.v].store_buffer);
+}
+
+void Execution::post_flush(ThreadId sb) {
+  ThreadInfo& b = threads_[sb.v];
+  const auto& fifo = buffers_.of(b.buffer_of);
+  b.has_pending = !fifo.empty();
+  if (b.has_pending) b.pending = PendingOp{OpKind::Flush, fifo.front().obj, LockMode::Exclusive, false, false, fifo.front().loc};
+}
+
 bool Execution::enabled(ThreadId t) const {
   const ThreadInfo& ti = threads_[t.v];
   if (!ti.has_pending) return false;
   const PendingOp& op = ti.pending;
+  if (op.drain && !buffers_.empty(t)) return false;  // TSO: waits for its store buffer to drain
   if (op.await) return spin_.released(t);
   if (!op.blocking) return true;
   const Blocker* b = objects_[op.obj.v].blocker;
@@ -195,7 +232,8 @@ Outcome Execution::run(Scheduler& s) {
     if (enabled_.empty()) {
       // Finished, or idle (a halted CPU waiting for an interrupt), is a normal end.
       bool all_done = true;
-      for (auto& t : threads_) all_done = all_done && (t.finished || (t.has_pending && t.pending.idle));
+      for (auto& t : threads_)
+        all_done = all_done && (t.finished || t.buffer_of.valid() || (t.has_pending && t.pending.idle));
       if (auto spin = spinning_forever()) {
         report(*spin);
         outcome = Outcome::Violation;
@@ -253,6 +291,10 @@ void Execution::announce(const PendingOp& op) {
     swallowed(ti, op.loc);
   }
   ti.pending = op;
+  // TSO: everything but a plain memory access and a light fence drains the buffer first.
+  if (bounds_.memory == MemoryModel::TSO && !ti.pending.drain)
+    ti.pending.drain = op.kind != OpKind::Read && op.kind != OpKind::Write && op.kind != OpKind::Buffer &&
+                       op.kind != OpKind::Fence && op.kind != OpKind::Local;
   ti.pending.await = SpinWatch::is_read(op.kind) && spin_.begin_await(current_, op);
   if (op.kind == OpKind::SleepWait && op.timeout) spin_.begin_timed(current_);
   ti.has_pending = true;
@@ -340,6 +382,7 @@ void Execution::record(Event e) {
     e.flags |= kFlagAwait;
     if (e.value == 0 && spin_.timeout_released(e.tid)) e.after = static_cast<uint32_t>(spin_.timeout_released_at(e.tid));
   }
+  if (ti.pending.drain && bounds_.memory == MemoryModel::TSO) e.flags |= kFlagDrain;
   if (spin_.on_event(e, events_.size(), ti.pending.await)) e.flags |= kFlagWindow;
   ti.pending.await = false;
   events_.push_back(e);
@@ -389,13 +432,17 @@ std::string Execution::describe_op(const Event& e) const {
       break;
     case OpKind::Write:
     case OpKind::Rmw:
+    case OpKind::Buffer:
+    case OpKind::Flush:
       s += " = " + value;
       break;
     default:
       break;
   }
-  if (e.order != Order::Plain && e.order != Order::Relaxed && (e.kind == OpKind::Read || e.kind == OpKind::Write ||
-                                                               e.kind == OpKind::Rmw || e.kind == OpKind::Fence))
+  if (e.kind == OpKind::Read && (e.flags & kFlagForwarded)) s += " (from its store buffer)";
+  if (e.order != Order::Plain && e.order != Order::Relaxed &&
+      (e.kind == OpKind::Read || e.kind == OpKind::Write || e.kind == OpKind::Rmw || e.kind == OpKind::Fence ||
+       e.kind == OpKind::Buffer))
     s += std::string(" [") + order_name(e.order) + "]";
   return s;
 }
@@ -403,6 +450,46 @@ std::string Execution::describe_op(const Event& e) const {
 Involved Execution::describe(const Event& e, int64_t step) const {
   auto [loc, fn] = where(e);
   return Involved{threads_[e.tid.v].name, describe_op(e), loc + " (" + fn + ")", step};
+}
+
+}  // namespace vcpucheck::sim
+
+namespace vcpucheck::sim {
+
+void Execution::flush_one(ThreadId sb) {
+  ThreadInfo& b = threads_[sb.v];
+  auto& fifo = buffers_.of(b.buffer_of);
+  const BufferedStore s = fifo.front();
+  fifo.pop_front();
+  const uint64_t pre = s.cell->flush_oldest(b.buffer_of);
+  Event e;
+  e.tid = sb;
+  e.obj = s.obj;
+  e.block = objects_[s.obj.v].block;
+  e.kind = OpKind::Flush;
+  e.order = s.order;
+  e.value = s.value;
+  e.pre = pre;
+  e.post = s.value;
+  e.loc = s.loc;
+  b.has_pending = false;
+  current_ = sb;
+  try {
+    record(e);
+  } catch (const Abort&) {
+    // a detector stopped the execution at this flush: the violation is recorded
+  }
+  current_ = ThreadId();
+  post_flush(sb);
+}
+
+const char* memory_model_name(MemoryModel m) { return m == MemoryModel::TSO ? "tso" : "sc"; }
+
+bool memory_model_from_name(const std::string& s, MemoryModel& out) {
+  if (s == "sc") out = MemoryModel::SC;
+  else if (s == "tso") out = MemoryModel::TSO;
+  else return false;
+  return true;
 }
 
 }  // namespace vcpucheck::sim

@@ -43,6 +43,8 @@ const char* op_name(OpKind k) {
     case OpKind::Rmw: return "rmw";
     case OpKind::CasFail: return "cas-fail";
     case OpKind::Fence: return "fence";
+    case OpKind::Buffer: return "buffer";
+    case OpKind::Flush: return "flush";
     case OpKind::Acquire: return "acquire";
     case OpKind::Release: return "release";
     case OpKind::TryFail: return "trylock-fail";

@@ -60,7 +60,9 @@ Cell::Cell(Execution& x, const std::string& leaf, bool init_on_create, uint64_t 
 
 void fence(Execution& x, Order o, const Loc& loc) {
   if (!x.in_thread()) return;  // nothing to order while the model builds its initial state
-  x.announce(PendingOp{OpKind::Fence, ObjectId(), LockMode::Exclusive, false, false, loc});
+  PendingOp op{OpKind::Fence, ObjectId(), LockMode::Exclusive, false, false, loc};
+  op.drain = o == Order::SeqCst && x.memory() == MemoryModel::TSO;  // smp_mb drains; wmb/rmb do not
+  x.announce(op);
   Event e;
   e.tid = x.current();
   e.kind = OpKind::Fence;

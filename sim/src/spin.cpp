@@ -112,7 +112,8 @@ void SpinWatch::on_timed(const Event& e, uint64_t step) {
       else me.seen.push_back(Seen{e.obj, e.block, step});
     }
   }
-  const bool changes = e.kind == OpKind::Write || e.kind == OpKind::Rmw || e.kind == OpKind::Free;
+  const bool changes =
+      e.kind == OpKind::Write || e.kind == OpKind::Rmw || e.kind == OpKind::Flush || e.kind == OpKind::Free;
   if (!changes) return;
   if (e.obj.valid()) {
     if (last_writer_.size() <= e.obj.v) last_writer_.resize(e.obj.v + 1, UINT32_MAX);
@@ -146,6 +147,7 @@ bool SpinWatch::on_event(const Event& e, uint64_t step, bool awaited) {
     return w.reads.size() == 1;
   }
   w.reads.clear();
+  if (e.kind == OpKind::Buffer) return false;  // TSO: no other thread sees it until its flush
   if (e.obj.valid()) {
     if (last_write_.size() <= e.obj.v) last_write_.resize(e.obj.v + 1, kNever);
     last_write_[e.obj.v] = step;

@@ -21,6 +21,7 @@
 // A preemption bound is a different search: context_bound.hpp.
 #pragma once
 #include <array>
+#include <deque>
 #include <vector>
 
 #include "checker/strategy.hpp"
@@ -107,6 +108,7 @@ class Dpor final : public Strategy {
   std::array<uint32_t, sim::kMaxThreads> thread_events_{};
   std::vector<std::vector<uint32_t>> obj_steps_;    // per object: steps touching it
   std::vector<std::vector<uint32_t>> block_steps_;  // per heap block: steps touching its fields
+  std::array<std::deque<uint32_t>, sim::kMaxThreads> buffered_;  // TSO: each thread's stores not yet flushed
   // the search
   std::vector<Frame> frames_;
   std::vector<Node> nodes_;

@@ -13,6 +13,7 @@
 // which the clocks already capture.
 #pragma once
 #include <array>
+#include <deque>
 #include <cstdint>
 #include <vector>
 
@@ -50,6 +51,7 @@ class TraceHash {
   std::array<int32_t, sim::kMaxThreads> last_{};
   std::array<uint32_t, sim::kMaxThreads> count_{};
   std::array<Clock, sim::kMaxThreads> spawn_{};
+  std::array<std::deque<uint32_t>, sim::kMaxThreads> buffered_;  // TSO: stores not yet flushed
   uint32_t width_ = 0;
   Fingerprint fp_;
 };

@@ -16,6 +16,8 @@ enum class OpKind : uint8_t {
   Rmw,      // successful read-modify-write (exchange, fetch_add, successful CAS)
   CasFail,  // a failed compare-and-swap: a read
   Fence,    // smp_wmb / smp_rmb / smp_mb: thread-local for dependence
+  Buffer,   // x86-TSO: a store entering its thread's store buffer (seen by that thread only)
+  Flush,    // x86-TSO: the oldest store of a buffer reaching memory (by the buffer's own thread)
   // locks (mutex, spin mutex, sx, rwlock); `mode` says shared or exclusive
   Acquire,
   Release,
@@ -59,6 +61,7 @@ struct PendingOp {
   bool idle = false;      // a wait that may last forever without it being a deadlock (a halted CPU)
   uint64_t site = 0;      // guest accesses: the instruction's address (spin-loop detection)
   bool await = false;     // set by the execution: a spin-loop read that waits for a write (spin.hpp)
+  bool drain = false;     // x86-TSO: runs only once the thread's store buffer is empty (store_buffer.hpp)
 };
 
 constexpr uint8_t kFlagCas = 1;  // a compare-and-swap (Rmw on success, CasFail otherwise)
@@ -66,6 +69,8 @@ constexpr uint8_t kFlagTry = 2;  // a trylock (Acquire on success, TryFail other
 constexpr uint8_t kFlagAdd = 4;  // a fetch_add: the new value is the old plus `arg`
 constexpr uint8_t kFlagAwait = 8;  // a spin-loop read that waited for another thread's write
 constexpr uint8_t kFlagWindow = 16;  // a read that starts its thread's spin window (spin.hpp)
+constexpr uint8_t kFlagDrain = 32;   // x86-TSO: ran with the thread's store buffer empty (a fence, a locked op)
+constexpr uint8_t kFlagForwarded = 64;  // x86-TSO: a read that took its value from its own store buffer
 
 // One executed visible operation.
 struct Event {

@@ -22,6 +22,7 @@
 #include "sim/event.hpp"
 #include "sim/fiber.hpp"
 #include "sim/spin.hpp"
+#include "sim/store_buffer.hpp"
 #include "sim/types.hpp"
 #include "sim/violation.hpp"
 
@@ -79,6 +80,7 @@ const char* outcome_name(Outcome o);
 
 struct Bounds {
   uint64_t max_steps = 100000;
+  MemoryModel memory = MemoryModel::SC;  // store_buffer.hpp
 };
 
 // Thrown inside a fiber to stop the execution (after a violation or a bound, or when the
@@ -123,6 +125,8 @@ struct ThreadInfo {
   bool abandoned = false;  // the model swallowed the stop: its fiber is never resumed or unwound
   std::vector<ObjectId> held;  // locks held, in acquisition order
   uint64_t steps = 0;
+  ThreadId store_buffer;  // TSO: this thread's store-buffer thread, once it buffered a store
+  ThreadId buffer_of;     // TSO: on a store-buffer thread, the thread whose buffer it flushes
 };
 
 class Execution {
@@ -179,6 +183,11 @@ class Execution {
   [[noreturn]] void fail(Violation v);
   // Stops the execution with a violation attributed to the current thread at `loc`.
   [[noreturn]] void fail(ViolationKind k, std::string message, const Loc& loc, std::string object = {});
+
+  // x86-TSO (store_buffer.hpp): the current thread's store enters its buffer; the cell applies it
+  // when it is flushed. Its loads of `obj` take `*forward` while a store of it is buffered.
+  void buffer_store(const BufferedStore& s);
+  MemoryModel memory() const { return bounds_.memory; }
 
   // Primitives that need a thread call this first: outside one (while the model builds its
   // initial state) it throws SetupError naming the operation and the model's location.
@@ -254,7 +263,10 @@ class Execution {
   SpinWatch spin_;
   bool quiescent_ = false;  // nothing but timeouts could run at the last scheduling point
   [[noreturn]] void swallowed(ThreadInfo& ti, const Loc& loc);
-  std::string last_operation(ThreadId t) const;  // "after its visible operation at step 4, f.cpp:12 (g)"
+  std::string last_operation(ThreadId t) const;
+  StoreBuffers buffers_;
+  void flush_one(ThreadId sb);  // runs the store-buffer thread sb: its oldest store reaches memory
+  void post_flush(ThreadId sb);  // the pending op of sb: a flush of its oldest store, or none  // "after its visible operation at step 4, f.cpp:12 (g)"
   std::optional<Violation> spinning_forever() const;
 };
 

@@ -10,6 +10,8 @@
 //   Field<int> cookie{x, "cookie", uninit};            // the first write initializes it
 #pragma once
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "sim/object.hpp"
 
@@ -31,15 +33,23 @@ class Cell : public SharedObject {
 
  public:
   Cell(Execution& x, const std::string& leaf, bool init_on_create, uint64_t initial, bool is_ptr, bool is_signed);
+  // TSO (store_buffer.hpp): the oldest buffered store of thread t to this cell reaches memory.
+  // Returns the encoded value it replaces.
+  virtual uint64_t flush_oldest(ThreadId t) = 0;
 
  protected:
+  ~Cell() = default;
   // Outside a thread (while a model builds its initial state) an access is not a visible
-  // operation: it just sets up the state every execution starts from.
-  void begin(OpKind k, const Loc& loc) {
+  // operation: it just sets up the state every execution starts from. `drain`: under TSO it
+  // waits for the thread's store buffer to empty (a SeqCst access).
+  void begin(OpKind k, const Loc& loc, bool drain = false) {
     if (!x_.in_thread()) return;
-    x_.announce(PendingOp{k, id_, LockMode::Exclusive, false, false, loc});
+    PendingOp op{k, id_, LockMode::Exclusive, false, false, loc};
+    op.drain = drain;
+    x_.announce(op);
     check_alive(loc);
   }
+  bool tso() const { return x_.memory() == MemoryModel::TSO && x_.in_thread(); }
   void finish(OpKind k, Order o, uint64_t pre, uint64_t post, uint64_t value, const Loc& loc, uint8_t flags = 0,
               uint64_t arg = 0) {
     Event e = event(k, loc);
@@ -73,19 +83,48 @@ class TypedCell : public Cell {
 
  protected:
   T read(Order o, const Loc& loc) {
-    begin(OpKind::Read, loc);
+    const bool tso = this->tso();
+    begin(OpKind::Read, loc, tso && o == Order::SeqCst);
+    if (tso)  // the newest store of this thread still in its buffer, if any
+      for (size_t k = buffered_.size(); k-- > 0;)
+        if (buffered_[k].first == x_.current().v) {
+          const T v = buffered_[k].second;
+          const uint64_t c = Codec<T>::encode(v);
+          finish(OpKind::Read, o, c, c, c, loc, kFlagForwarded);
+          return noted(v, loc);
+        }
     uint64_t c = Codec<T>::encode(v_);
     finish(OpKind::Read, o, c, c, c, loc);
     return noted(v_, loc);
   }
   void write(T v, Order o, const Loc& loc) {
-    begin(OpKind::Write, loc);
+    if (tso() && o != Order::SeqCst) {  // into the store buffer; memory changes at its flush
+      begin(OpKind::Buffer, loc);
+      buffered_.emplace_back(x_.current().v, v);
+      const uint64_t c = Codec<T>::encode(v);
+      x_.buffer_store(BufferedStore{this, id_, c, o, loc});
+      finish(OpKind::Buffer, o, Codec<T>::encode(v_), c, c, loc);
+      return;
+    }
+    begin(OpKind::Write, loc, tso());  // a SeqCst store on TSO: an xchg, after the buffer drained
     uint64_t pre = Codec<T>::encode(v_);
     v_ = v;
     uint64_t c = Codec<T>::encode(v_);
     finish(OpKind::Write, o, pre, c, c, loc);
   }
+  uint64_t flush_oldest(ThreadId t) override {
+    for (size_t k = 0; k < buffered_.size(); ++k)
+      if (buffered_[k].first == t.v) {
+        const uint64_t pre = Codec<T>::encode(v_);
+        v_ = buffered_[k].second;
+        buffered_.erase(buffered_.begin() + static_cast<long>(k));
+        if (this->is_ptr()) x_.object(id_).current = Codec<T>::encode(v_);
+        return pre;
+      }
+    return Codec<T>::encode(v_);
+  }
   static constexpr bool is_ptr() { return !std::is_integral_v<T> && !std::is_enum_v<T>; }
+  std::vector<std::pair<uint32_t, T>> buffered_;  // TSO: stores still in a buffer, oldest first (thread, value)
   static constexpr bool is_signed() {
     if constexpr (std::is_enum_v<T>)
       return std::is_signed_v<std::underlying_type_t<T>>;

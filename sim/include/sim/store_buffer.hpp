@@ -1,0 +1,50 @@
+// The memory model seam. Under "sc" (the default) every store is visible at once. Under "tso"
+// (x86-TSO: Owens, Sarkar, Sewell, TPHOLs 2009) each thread has a FIFO store buffer:
+//  - a Field/Atomic store (plain, relaxed, release) enters the buffer: an event `buffer` that only
+//    its own thread sees; its loads of that cell take the newest buffered value (forwarding);
+//  - the buffer's oldest store reaches memory in an event `flush` of the thread's own store-buffer
+//    thread ("T1.sb"), which the scheduler runs like any thread, so every order of flushes against
+//    the other threads' loads is explored;
+//  - a SeqCst access, a read-modify-write, smp_mb() and every lock, sleep, wakeup, RCU or thread
+//    operation first waits until the buffer is empty (it drains); smp_wmb/smp_rmb and
+//    acquire/release orders add nothing on TSO (they stay happens-before edges for the detectors).
+// For DPOR a flush is a write to its cell; a buffered store depends only on its own flush; a
+// draining operation depends on every flush of its thread's buffer (checker/dependence.cpp).
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "sim/event.hpp"
+
+namespace vcpucheck::sim {
+
+enum class MemoryModel : uint8_t { SC, TSO };
+const char* memory_model_name(MemoryModel m);
+bool memory_model_from_name(const std::string& s, MemoryModel& out);
+
+class Cell;
+
+struct BufferedStore {
+  Cell* cell;
+  ObjectId obj;
+  uint64_t value;  // encoded
+  Order order;
+  Loc loc;
+};
+
+// The FIFO of each thread (indexed by the owning thread) and which thread flushes it.
+class StoreBuffers {
+ public:
+  std::deque<BufferedStore>& of(ThreadId t) {
+    if (fifo_.size() <= t.v) fifo_.resize(t.v + 1);
+    return fifo_[t.v];
+  }
+  bool empty(ThreadId t) const { return t.v >= fifo_.size() || fifo_[t.v].empty(); }
+
+ private:
+  std::vector<std::deque<BufferedStore>> fifo_;
+};
+
+}  // namespace vcpucheck::sim
