@@ -26,6 +26,7 @@ struct Overrides {
   std::optional<std::string> strategy;
   std::optional<uint64_t> seed, executions, max_steps;
   std::optional<uint32_t> preemptions, depth;
+  std::optional<sim::MemoryModel> memory;
 };
 
 struct Outcome {
@@ -34,6 +35,7 @@ struct Outcome {
   std::string strategy;
   uint64_t max_steps = 0;
   std::string preemptions;  // the bound, "" when none
+  sim::MemoryModel memory = sim::MemoryModel::SC;
 };
 
 models::StrategySpec effective_strategy(const models::Scenario& s, const Overrides& o);

@@ -28,6 +28,7 @@ models::StrategySpec effective_strategy(const models::Scenario& s, const Overrid
   if (o.max_steps) spec.max_steps = *o.max_steps;
   if (o.preemptions) spec.preemptions = *o.preemptions;
   if (o.depth) spec.depth = *o.depth;
+  if (o.memory) spec.memory = *o.memory;
   if (spec.name != "dpor" && spec.executions == 0)
     throw UsageError(s.file + ": the " + spec.name + " strategy needs a number of executions (--executions N)");
   return spec;
@@ -46,6 +47,7 @@ Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& 
   auto strategy = make_strategy(spec);
   checker::ExploreOptions o;
   o.bounds.max_steps = spec.max_steps;
+  o.bounds.memory = spec.memory;
   if (spec.name == "dpor") o.max_executions = spec.executions;
   // The clock only feeds what is printed; it never decides anything.
   const auto start = std::chrono::steady_clock::now();
@@ -58,6 +60,7 @@ Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& 
   Outcome out;
   out.strategy = spec.name;
   out.max_steps = spec.max_steps;
+  out.memory = spec.memory;
   out.preemptions = spec.preemptions ? std::to_string(*spec.preemptions) : "";
   try {
     out.result = checker::explore(*strategy, [&](sim::Execution& x) { models::setup_scenario(s, x); }, o);
@@ -103,8 +106,9 @@ std::string summary_line(const models::Scenario& s, const Outcome& o) {
     how = "sampled (" + o.strategy + ")";
   double rate = o.seconds > 0 ? static_cast<double>(r.executions) / o.seconds : 0;
   double srate = o.seconds > 0 ? static_cast<double>(r.steps) / o.seconds : 0;
-  std::snprintf(buf, sizeof buf, "%s: %s in %llu execution%s (%s; %llu steps%s) in %.2f s, %.0f executions/s, %.0f steps/s",
-                s.file.c_str(), verdict.c_str(), (unsigned long long)r.executions, r.executions == 1 ? "" : "s", how.c_str(),
+  std::snprintf(buf, sizeof buf, "%s: %s in %llu execution%s%s (%s; %llu steps%s) in %.2f s, %.0f executions/s, %.0f steps/s",
+                s.file.c_str(), verdict.c_str(), (unsigned long long)r.executions, r.executions == 1 ? "" : "s",
+                o.memory == sim::MemoryModel::TSO ? " under x86-TSO" : "", how.c_str(),
                 (unsigned long long)r.steps,
                 r.step_bounded ? (", " + std::to_string(r.step_bounded) + " hit --max-steps").c_str() : "", o.seconds,
                 rate, srate);
@@ -123,6 +127,7 @@ std::string write_trace(const models::Scenario& s, const models::StrategySpec& s
   t.config.seed = spec.seed;
   t.config.preemptions = spec.preemptions;
   t.config.max_steps = spec.max_steps;
+  t.config.memory = sim::memory_model_name(spec.memory);
   t.config.depth = spec.depth;
   t.config.execution = o.result.executions;
   t.record = *o.result.counterexample;
@@ -150,7 +155,7 @@ std::string bad_input_reason(const models::Scenario& s, const Outcome& o) {
 
 int cmd_explore(const models::Registry& reg, const std::vector<std::string>& args) {
   Parsed p = parse_options("explore", args,
-                           {"strategy", "seed", "executions", "preemptions", "max-steps", "depth", "trace-out"}, {});
+                           {"strategy", "seed", "executions", "preemptions", "max-steps", "depth", "trace-out", "memory"}, {});
   if (p.positional.size() != 1) throw UsageError("explore takes exactly one scenario file");
   Overrides ov = overrides_from(p);
   models::Scenario s = models::load_scenario(p.positional[0], reg);

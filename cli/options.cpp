@@ -63,6 +63,11 @@ Overrides overrides_from(const Parsed& p) {
   o.max_steps = p.number("max-steps", 1, models::kMaxSteps);
   if (auto v = p.number("preemptions", 0, models::kMaxPreemptions)) o.preemptions = static_cast<uint32_t>(*v);
   if (auto v = p.number("depth", 1, models::kMaxDepth)) o.depth = static_cast<uint32_t>(*v);
+  if (auto m = p.get("memory")) {
+    sim::MemoryModel mm;
+    if (!sim::memory_model_from_name(*m, mm)) throw UsageError("--memory expects sc or tso, got '" + *m + "'");
+    o.memory = mm;
+  }
   return o;
 }
 

@@ -23,6 +23,7 @@ int cmd_replay(const models::Registry& reg, const std::vector<std::string>& args
   checker::ReplayStrategy rs(t.record.schedule);
   checker::ExploreOptions o;
   o.bounds.max_steps = t.config.max_steps;
+  sim::memory_model_from_name(t.config.memory, o.bounds.memory);  // checked when the trace loaded
   checker::ExecutionRecord got = checker::run_one(rs, [&](sim::Execution& x) { models::setup_scenario(s, x); }, o);
   std::cout << "replaying " << file << " (" << t.scenario_file << ", model " << t.config.model;
   if (!t.config.switches.empty()) {

@@ -185,7 +185,7 @@ CaseResult isolated(const std::string& f, const std::function<CaseResult(const s
 
 int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
   Parsed p = parse_options("run", args, {"junit", "traces-dir", "jobs", "strategy", "seed", "executions",
-                                         "preemptions", "max-steps", "depth"},
+                                         "preemptions", "max-steps", "depth", "memory"},
                            {});
   if (p.positional.empty()) throw UsageError("run needs scenario files or directories");
   Overrides ov = overrides_from(p);

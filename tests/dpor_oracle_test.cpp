@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include <filesystem>
 #include <unordered_set>
 
 #include "checker/trace_hash.hpp"
@@ -600,4 +601,29 @@ TEST_CASE("tso oracle: store buffering, message passing and a lock, DPOR against
 TEST_CASE("tso: DPOR explores each trace once, with none blocked") {
   tso_exact(store_buffering(false));
   tso_exact(store_buffering(true));
+}
+
+TEST_CASE("tso oracle: the shipped x86-TSO litmus scenarios, under the memory model each names") {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(fs::path(VCPUCHECK_SOURCE_DIR) / "scenarios/litmus/tso"))
+    files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  REQUIRE(files.size() == 18);
+  for (const auto& f : files) {
+    CAPTURE(f);
+    const models::Scenario s = models::load_scenario(f, test::registry());
+    g_memory = s.strategy.memory;
+    const checker::Setup world = [&s](Execution& x) { models::setup_scenario(s, x); };
+    same_outcomes(world);
+    checker::Dpor d;
+    checker::ExploreOptions o;
+    o.bounds.memory = s.strategy.memory;
+    o.bounds.max_steps = 200;
+    auto r = checker::explore(d, world, o);
+    CHECK(r.blocked == 0);
+    if (s.expect.executions) CHECK(r.executions == *s.expect.executions);
+    if (!r.counterexample) CHECK(r.executions == distinct_traces(world));
+    g_memory = sim::MemoryModel::SC;
+  }
 }

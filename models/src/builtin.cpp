@@ -5,6 +5,7 @@ namespace vcpucheck::models {
 void register_builtin_models(Registry& r) {
   register_bench_models(r);
   register_litmus_models(r);
+  register_memory_litmus_models(r);
   register_bhyve_models(r);
   register_x86_models(r);
   register_bhyve_ap_models(r);

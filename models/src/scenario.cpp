@@ -152,7 +152,12 @@ Scenario parse_checked(const json& j, const std::string& file, const Registry& r
   s.source = j;
   s.hash = fnv1a_hex(j.dump());
   c.want(j, j.is_object(), "/", "a scenario object");
-  c.only(j, "", {"name", "description", "model", "params", "switches", "threads", "strategy", "expect"});
+  c.only(j, "", {"name", "description", "model", "params", "switches", "threads", "strategy", "expect", "memory"});
+  if (j.contains("memory")) {
+    c.want(j["memory"], j["memory"].is_string(), "/memory", "\"sc\" or \"tso\"");
+    if (!sim::memory_model_from_name(j["memory"].get<std::string>(), s.strategy.memory))
+      c.fail("/memory", "unknown memory model '" + j["memory"].get<std::string>() + "' (known: sc, tso)");
+  }
 
   if (!j.contains("model")) c.fail("/model", "missing field 'model'");
   c.want(j["model"], j["model"].is_string(), "/model", "a model name (string)");

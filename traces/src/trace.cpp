@@ -76,6 +76,7 @@ ordered_json to_json(const Trace& t) {
   c["max_steps"] = t.config.max_steps;
   c["depth"] = t.config.depth;
   c["execution"] = t.config.execution;
+  c["memory"] = t.config.memory;
   j["config"] = c;
   j["threads"] = t.record.threads;
   j["schedule"] = t.record.schedule;
@@ -143,6 +144,12 @@ Trace parse_trace(const json& j, const std::string& file) {
   t.config.max_steps = num_in(c, "max_steps", file, "/config", 1, 100'000'000);
   t.config.depth = static_cast<uint32_t>(num_in(c, "depth", file, "/config", 0, 1'000));
   t.config.execution = num(c, "execution", file, "/config");
+  if (c.contains("memory")) {  // absent in traces written before memory models: sc
+    t.config.memory = str(c, "memory", file, "/config");
+    sim::MemoryModel m;
+    if (!sim::memory_model_from_name(t.config.memory, m))
+      bad(file, "/config/memory", "unknown memory model '" + t.config.memory + "' (known: sc, tso)");
+  }
   const json& th = field(j, "threads", file, "");
   if (!th.is_array()) bad(file, "/threads", "expected an array");
   for (size_t i = 0; i < th.size(); ++i) {

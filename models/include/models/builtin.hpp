@@ -6,6 +6,7 @@ namespace vcpucheck::models {
 
 void register_bench_models(Registry& r);   // DPOR benchmarks: readers, lastzero, opt_lock, casrot
 void register_litmus_models(Registry& r);  // one litmus test per detector
+void register_memory_litmus_models(Registry& r);  // x86-TSO litmus family: loads, stores, fences, a final state
 void register_bhyve_models(Registry& r);
 void register_x86_models(Registry& r);
 void register_bhyve_ap_models(Registry& r);

@@ -49,6 +49,7 @@ struct StrategySpec {
   uint32_t depth = 3;         // pct
   std::optional<uint32_t> preemptions;
   uint64_t max_steps = 10000;
+  sim::MemoryModel memory = sim::MemoryModel::SC;  // the scenario's "memory" (store_buffer.hpp)
 };
 
 struct Expectation {

@@ -35,6 +35,7 @@ struct TraceConfig {
   uint64_t max_steps = 0;
   uint32_t depth = 0;
   uint64_t execution = 0;  // which execution of the search this is (1-based)
+  std::string memory = "sc";  // sc | tso
 };
 
 struct Trace {
