@@ -1,5 +1,6 @@
 #include "checker/explorer.hpp"
 
+#include <deque>
 #include <stdexcept>
 #include <tuple>
 
@@ -11,10 +12,47 @@
 
 namespace vcpucheck::checker {
 
+namespace {
+// Under x86-TSO, the store-load reorderings of an execution: a thread's load that ran while one
+// of its earlier stores to another word was still in its buffer. The first few, for the report.
+std::string tso_reorderings(const sim::Execution& x) {
+  struct Pending {
+    size_t step;
+    sim::ObjectId obj;
+  };
+  std::vector<std::deque<Pending>> buf(x.thread_count());
+  std::string out;
+  int shown = 0;
+  const auto& ev = x.events();
+  for (size_t i = 0; i < ev.size() && shown < 3; ++i) {
+    const sim::Event& e = ev[i];
+    if (e.kind == sim::OpKind::Buffer) buf[e.tid.v].push_back(Pending{i, e.obj});
+    if (e.kind == sim::OpKind::Flush) {
+      auto& q = buf[x.thread(e.tid).buffer_of.v];
+      if (!q.empty()) q.pop_front();
+    }
+    if (e.kind != sim::OpKind::Read || (e.flags & sim::kFlagForwarded)) continue;
+    for (const Pending& p : buf[e.tid.v]) {
+      if (p.obj == e.obj) continue;
+      const std::string& t = x.thread(e.tid).name;
+      out += (out.empty() ? "" : "; ") + t + "'s store to " + x.object(p.obj).name + " at " + x.where(ev[p.step]).first +
+             " (step " + std::to_string(p.step) + ") was still in " + t + "'s store buffer when " + t + " read " +
+             x.object(e.obj).name + " at " + x.where(e).first + " (step " + std::to_string(i) +
+             "): a full barrier (smp_mb) between them orders them";
+      ++shown;
+      break;
+    }
+  }
+  return out;
+}
+}  // namespace
+
 ExecutionRecord record_execution(const sim::Execution& x, sim::Outcome o) {
   ExecutionRecord r;
   r.outcome = o;
   r.violation = x.violation();
+  if (r.violation && x.memory() == sim::MemoryModel::TSO)
+    if (std::string why = tso_reorderings(x); !why.empty()) r.violation->message += " [x86-TSO: " + why + "]";
   for (size_t t = 0; t < x.thread_count(); ++t) r.threads.push_back(x.thread(sim::ThreadId(uint32_t(t))).name);
   const auto& ev = x.events();
   r.schedule = x.schedule();
