@@ -124,7 +124,34 @@ std::set<std::string> outcomes(checker::Strategy& s, const checker::Setup& world
 
 // With a small `max_steps`, executions are prefixes cut by the bound: DPOR must reach every prefix
 // outcome the naive search reaches, threads starved by the cut included.
-void same_outcomes(const checker::Setup& world, uint64_t max_steps = 200) {
+void same_outcomes(const checker::Setup& world, uint64_t max_steps = 200, bool tso_too = true);
+
+// DPOR against every schedule only (no context bounding).
+void same_dpor_outcomes(const checker::Setup& world, uint64_t max_steps) {
+  checker::Dpor d;
+  Naive n;
+  uint64_t blocked = 0;
+  auto a = outcomes(d, world, max_steps, &blocked);
+  auto b = outcomes(n, world, max_steps);
+  // Known gap: at a step bound under TSO, some planned prefixes cannot run (blocked). The outcome
+  // sets still agree.
+  if (max_steps >= 200) CHECK(blocked == 0);
+  else if (blocked) MESSAGE(blocked << " executions blocked at the step bound under tso");
+  CHECK(a == b);
+  for (const auto& k : b)
+    if (!a.count(k)) MESSAGE("missed by dpor (" << sim::memory_model_name(g_memory) << "): " << k);
+  for (const auto& k : a)
+    if (!b.count(k)) MESSAGE("invented by dpor (" << sim::memory_model_name(g_memory) << "): " << k);
+}
+
+void same_outcomes(const checker::Setup& world, uint64_t max_steps, bool tso_too) {
+  // Every SC world is also a TSO world: the same check with store buffers (not for the spin
+  // worlds, whose naive TSO search takes minutes).
+  if (g_memory == sim::MemoryModel::SC && tso_too) {
+    g_memory = sim::MemoryModel::TSO;
+    same_dpor_outcomes(world, max_steps);
+    g_memory = sim::MemoryModel::SC;
+  }
   checker::Dpor d;
   Naive n;
   uint64_t blocked = 0;
@@ -433,7 +460,7 @@ TEST_CASE("oracle: spin loops wait for a write (ticket lock, CAS spin lock, two 
         s.ready.set(s.ready.get() + 1);
         s.y.store(s.y.load() + 1, Order::Release);
       });
-  });
+  }, 200, false);
   // Test-and-test-and-set: spin on a load, then a CAS that can fail.
   same_outcomes([](Execution& e) {
     auto& s = test::make_state<Mem>(e);
@@ -448,7 +475,7 @@ TEST_CASE("oracle: spin loops wait for a write (ticket lock, CAS spin lock, two 
         s.ready.set(s.ready.get() + 1);
         s.x.store(0);
       });
-  });
+  }, 200, false);
   // A loop that reads two flags: a write to either ends the wait.
   same_outcomes([](Execution& e) {
     auto& s = test::make_state<Mem>(e);
@@ -459,7 +486,7 @@ TEST_CASE("oracle: spin loops wait for a write (ticket lock, CAS spin lock, two 
     });
     e.spawn("x", [&s] { s.x.store(1); });
     e.spawn("y", [&s] { s.y.store(1); });
-  });
+  }, 200, false);
 }
 
 TEST_CASE("oracle: timed sleeps in a loop are fair: finite, and every timeout race explored") {

@@ -344,8 +344,9 @@ bool Dpor::releases(uint32_t i, uint32_t j, const Event& r, const std::vector<VE
     if (!timed && (e.flags & sim::kFlagWindow)) break;
   }
   auto writes_window = [&](const Event& w) {
-    if (w.tid == r.tid || w.kind == OpKind::Fence || sim::SpinWatch::is_read(w.kind)) return false;
-    if (timed && w.kind != OpKind::Write && w.kind != OpKind::Rmw && w.kind != OpKind::Free) return false;
+    if (w.tid == r.tid || w.kind == OpKind::Fence || w.kind == OpKind::Buffer || sim::SpinWatch::is_read(w.kind)) return false;
+    if (timed && w.kind != OpKind::Write && w.kind != OpKind::Rmw && w.kind != OpKind::Flush && w.kind != OpKind::Free)
+      return false;
     for (size_t k = 0; k < objs.size(); ++k)
       if ((w.obj.valid() && w.obj == objs[k]) || (w.kind == OpKind::Free && blocks[k].valid() && w.block == blocks[k]))
         return true;
