@@ -303,6 +303,11 @@ class Malformed(Scratch):
         for v in ("-1", "x", "86401"):
             self.assert_bad_input(["--watchdog", v, "list"], "--watchdog")
 
+    def test_control_characters_in_names_stay_on_one_line(self):
+        # Found by the scenario fuzzer: a key with a newline split the error over two lines.
+        p = self.write("nl.json", '{"model": "litmus", "thr\\neads": [], "expect": {}}')
+        self.assert_bad_input(["explore", p], p, "thr\\neads")
+
     def test_options_out_of_range(self):
         s = "scenarios/litmus/racy-counter.json"
         for opt, value in (("--preemptions", "4294967296"), ("--max-steps", "0"), ("--depth", "0"),

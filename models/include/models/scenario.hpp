@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/registry.hpp"
+#include "sim/json_input.hpp"
 #include "sim/violation.hpp"
 
 namespace vcpucheck::models {
@@ -23,7 +24,7 @@ namespace vcpucheck::models {
 class InputError : public std::runtime_error {
  public:
   InputError(const std::string& file, const std::string& path, const std::string& what)
-      : std::runtime_error(file + ": " + (path.empty() ? "" : "at " + path + ": ") + what) {}
+      : std::runtime_error(sim::one_line(file + ": " + (path.empty() ? "" : "at " + path + ": ") + what)) {}
 };
 
 // The ranges of the numbers a scenario (and the command line) may set.

@@ -21,10 +21,29 @@
 
 namespace vcpucheck::sim {
 
+// A message as one line: control characters (a key or a file name may hold a newline) escaped.
+inline std::string one_line(const std::string& s) {
+  std::string o;
+  for (unsigned char c : s) {
+    if (c == '\n') o += "\\n";
+    else if (c == '\t') o += "\\t";
+    else if (c == '\r') o += "\\r";
+    else if (c < 0x20 || c == 0x7f) {
+      static const char hex[] = "0123456789abcdef";
+      o += "\\x";
+      o += hex[c >> 4];
+      o += hex[c & 15];
+    } else {
+      o += static_cast<char>(c);
+    }
+  }
+  return o;
+}
+
 class JsonInputError : public std::runtime_error {
  public:
   JsonInputError(const std::string& file, const std::string& path, const std::string& what)
-      : std::runtime_error(file + ": " + (path.empty() ? "" : "at " + path + ": ") + what), path_(path), what_(what) {}
+      : std::runtime_error(one_line(file + ": " + (path.empty() ? "" : "at " + path + ": ") + what)), path_(path), what_(what) {}
   const std::string& path() const { return path_; }
   const std::string& reason() const { return what_; }
 

@@ -36,9 +36,9 @@ class Cell : public SharedObject {
   // TSO (store_buffer.hpp): the oldest buffered store of thread t to this cell reaches memory.
   // Returns the encoded value it replaces.
   virtual uint64_t flush_oldest(ThreadId t) = 0;
+  virtual ~Cell() = default;
 
  protected:
-  ~Cell() = default;
   // Outside a thread (while a model builds its initial state) an access is not a visible
   // operation: it just sets up the state every execution starts from. `drain`: under TSO it
   // waits for the thread's store buffer to empty (a SeqCst access).

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/explorer.hpp"
+#include "sim/json_input.hpp"
 
 namespace vcpucheck::traces {
 
@@ -54,7 +55,7 @@ std::string serialize(const Trace& t);  // to_json(t).dump(2) + "\n"
 // Bad input raises TraceError naming the file and the JSON path of the bad field.
 class TraceError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit TraceError(const std::string& what) : std::runtime_error(sim::one_line(what)) {}
 };
 Trace parse_trace(const nlohmann::json& j, const std::string& file);
 Trace load_trace(const std::string& path);
