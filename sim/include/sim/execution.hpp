@@ -185,7 +185,7 @@ class Execution {
   [[noreturn]] void fail(ViolationKind k, std::string message, const Loc& loc, std::string object = {});
 
   // x86-TSO (store_buffer.hpp): the current thread's store enters its buffer; the cell applies it
-  // when it is flushed. Its loads of `obj` take `*forward` while a store of it is buffered.
+  // when it is flushed (the cell forwards the thread's own buffered value to its loads).
   void buffer_store(const BufferedStore& s);
   MemoryModel memory() const { return bounds_.memory; }
 

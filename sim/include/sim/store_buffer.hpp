@@ -8,8 +8,10 @@
 //  - a SeqCst access, a read-modify-write, smp_mb() and every lock, sleep, wakeup, RCU or thread
 //    operation first waits until the buffer is empty (it drains); smp_wmb/smp_rmb and
 //    acquire/release orders add nothing on TSO (they stay happens-before edges for the detectors).
-// For DPOR a flush is a write to its cell; a buffered store depends only on its own flush; a
-// draining operation depends on every flush of its thread's buffer (checker/dependence.cpp).
+// For DPOR a flush is a write to its cell and races with its own thread's reads of it; a
+// buffered store depends on nothing. A flush comes after its store, and a draining operation
+// after its thread's flushes, by happens-before edges (enablers, not races): checker/dpor.cpp,
+// checker/trace_hash.cpp, checker/dependence.cpp.
 #pragma once
 #include <cstdint>
 #include <deque>
