@@ -3,6 +3,8 @@
 // 1 a violation / an expectation missed (or a trace that no longer reproduces), 2 bad input or
 // usage, always with a one-line reason naming the file and, for JSON, the path of the field.
 #pragma once
+#include <sys/types.h>
+
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -56,6 +58,10 @@ std::string died_of(int status);
 // Runs `body` (a whole command: its output, its exit code) in a child process; a child that dies
 // of a signal is reported as a model-crash of `file` with exit 1 (isolate.cpp).
 int in_child(const std::string& file, const std::function<int()>& body);
+
+// Called first in a child forked by explore or run: it dies with vcpucheck (a killed or
+// interrupted vcpucheck leaves no search running on its own).
+void die_with_parent(pid_t parent);
 
 int cmd_list(const models::Registry& reg, const std::vector<std::string>& args);
 int cmd_explore(const models::Registry& reg, const std::vector<std::string>& args);

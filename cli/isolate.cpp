@@ -2,6 +2,7 @@
 // a child process catches the rest).
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,12 +20,19 @@ std::string died_of(int status) {
          ") outside any model thread: in a model's destructor, or in vcpucheck itself";
 }
 
+void die_with_parent(pid_t parent) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(3);  // the parent died before prctl took effect
+}
+
 int in_child(const std::string& file, const std::function<int()>& body) {
   std::cout.flush();
   std::fflush(nullptr);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) return body();  // no child: run it here
   if (pid == 0) {
+    die_with_parent(parent);
     int code = body();
     std::cout.flush();
     std::fflush(nullptr);

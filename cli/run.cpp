@@ -113,15 +113,27 @@ std::string judge(const models::Scenario& s, const Outcome& o) {
 // child sends its result back over a pipe; a child that dies instead is that scenario's failure.
 CaseResult isolated(const std::string& f, const std::function<CaseResult(const std::string&)>& one,
                     const std::function<bool(const std::string&)>& expects) {
+  // Under --jobs, another worker forks too: a child forked between this pipe() and the close of
+  // its write end below would hold that end open, and this read would wait for that child's
+  // scenario to end as well. Creating, forking and closing under one lock keeps each write end in
+  // its own child only.
+  static std::mutex fork_mu;
   int fds[2];
-  if (::pipe(fds) != 0) return one(f);
+  std::unique_lock<std::mutex> forking(fork_mu);
+  if (::pipe(fds) != 0) {
+    forking.unlock();
+    return one(f);
+  }
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]);
     ::close(fds[1]);
+    forking.unlock();
     return one(f);
   }
   if (pid == 0) {
+    die_with_parent(parent);
     ::close(fds[0]);
     const CaseResult c = one(f);
     const std::string out =
@@ -135,6 +147,7 @@ CaseResult isolated(const std::string& f, const std::function<CaseResult(const s
     ::_exit(0);
   }
   ::close(fds[1]);
+  forking.unlock();
   std::string in;
   char buf[4096];
   for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
