@@ -23,10 +23,14 @@ struct Recorder : CoreHost {
     std::memcpy(&v, ram + addr, 4);
     return v;
   }
-  void mmio_write(Core& c, uint64_t addr, unsigned, uint64_t value, bool rmw) override {
-    log.push_back("write " + std::to_string(addr) + " at " + std::to_string(c.ip()) + (rmw ? " rmw" : ""));
+  void mmio_write(Core& c, uint64_t addr, unsigned, uint64_t value, GuestWrite kind) override {
+    log.push_back("write " + std::to_string(addr) + " at " + std::to_string(c.ip()) +
+                  (kind == GuestWrite::LockedRmw  ? " rmw"
+                   : kind == GuestWrite::SplitRmw ? " split"
+                                                  : ""));
     std::memcpy(ram + addr, &value, 4);
   }
+  void serialize(Core& c) override { log.push_back("serialize at " + std::to_string(c.ip())); }
   uint64_t rdmsr(Core&, uint32_t msr) override {
     log.push_back("rdmsr " + std::to_string(msr));
     return msr == kMsrApicBase ? (kLapicBase | 0x800 | 0x400) : 7;  // x2APIC on; ID 7
@@ -56,13 +60,24 @@ TEST_CASE("the core: real mode start, exact instruction addresses, locked RMW, M
   REQUIRE(core.run(100000) == CoreExit::Halt);
   const GuestLine* xadd = find_line(*ap, "lock xadd");
   REQUIRE(xadd);
+  // Entering protected mode serializes twice (LGDT, MOV to CR0: the x86-TSO drains), at those
+  // instructions; a MOV from CR0 does not.
+  const GuestLine* lgdt = find_line(*ap, "lgdt");
+  const GuestLine* to_cr0 = find_line(*ap, "mov %eax,%cr0");
+  REQUIRE(lgdt);
+  REQUIRE(to_cr0);
+  CHECK(host.log.at(0) == "serialize at " + std::to_string(lgdt->addr));
+  CHECK(host.log.at(1) == "serialize at " + std::to_string(to_cr0->addr));
   // RDMSR answered by the host; x2APIC mode, so the ID comes from MSR 0x802 (= 7 here).
-  CHECK(host.log.at(0) == "rdmsr 27");
-  CHECK(host.log.at(1) == "rdmsr 2050");
-  // The locked XADD: one read flagged as a locked RMW, then its write, at the instruction's address.
-  CHECK(host.log.at(2) == "read " + std::to_string(kStartedCount) + " at " + std::to_string(xadd->addr) + " rmw");
-  CHECK(host.log.at(3) == "write " + std::to_string(kStartedCount) + " at " + std::to_string(xadd->addr) + " rmw");
-  CHECK(host.log.at(4) == "write " + std::to_string(kStartedIds) + " at " + std::to_string(xadd->addr + xadd->len));
+  CHECK(host.log.at(2) == "rdmsr 27");
+  CHECK(host.log.at(3) == "rdmsr 2050");
+  // The locked XADD serializes, then one read flagged as a locked RMW, then its write, at the
+  // instruction's address; the MOV after it is a plain store.
+  CHECK(host.log.at(4) == "serialize at " + std::to_string(xadd->addr));
+  CHECK(host.log.at(5) == "read " + std::to_string(kStartedCount) + " at " + std::to_string(xadd->addr) + " rmw");
+  CHECK(host.log.at(6) == "write " + std::to_string(kStartedCount) + " at " + std::to_string(xadd->addr) + " rmw");
+  CHECK(host.log.at(7) == "write " + std::to_string(kStartedIds) + " at " + std::to_string(xadd->addr + xadd->len));
+  CHECK(host.log.size() == 8);
   uint32_t id;
   std::memcpy(&id, ram.data() + kStartedIds, 4);
   CHECK(id == 7);
@@ -92,6 +107,25 @@ TEST_CASE("the core: the budget ends a run that touches nothing shared") {
   CHECK(e == CoreExit::Budget);
   CHECK(core.run(1000) == CoreExit::Budget);  // resumes in the loop, real mode still
   CHECK(core.ip() == 0x8000);
+}
+
+TEST_CASE("the core: which writes are split read-modify-writes, which instructions serialize") {
+  // Real mode at 0x8000 (DS = 0): incl [0x9004]; movl $5, %ds:0x9008 (a store that is no RMW);
+  // lfence; sfence (neither serializes); mfence; cpuid; hlt.
+  const uint8_t code[] = {0x66, 0xFF, 0x06, 0x04, 0x90,                          // incl 0x9004
+                          0x66, 0xC7, 0x06, 0x08, 0x90, 0x05, 0x00, 0x00, 0x00,  // movl $5, 0x9008
+                          0x0F, 0xAE, 0xE8, 0x0F, 0xAE, 0xF8,                    // lfence; sfence
+                          0x0F, 0xAE, 0xF0, 0x0F, 0xA2, 0xF4};                   // mfence; cpuid; hlt
+  std::vector<uint8_t> ram(kRamSize, 0);
+  std::memcpy(ram.data() + 0x8000, code, sizeof code);
+  Recorder host;
+  host.ram = ram.data();
+  Core core(0, ram.data(), kRamSize, {{kSharedPage, 0x1000}}, &host);
+  core.start_real_mode(0x8000);
+  REQUIRE(core.run(1000) == CoreExit::Halt);
+  const std::vector<std::string> want = {"read 36868 at 32768", "write 36868 at 32768 split", "write 36872 at 32773",
+                                         "serialize at 32788", "serialize at 32791"};
+  CHECK(host.log == want);
 }
 
 TEST_CASE("the core: a fault is reported with the instruction, not a crash") {

@@ -38,7 +38,8 @@ std::string tso_reorderings(const sim::Execution& x) {
       out += (out.empty() ? "" : "; ") + t + "'s store to " + x.object(p.obj).name + " at " + x.where(ev[p.step]).first +
              " (step " + std::to_string(p.step) + ") was still in " + t + "'s store buffer when " + t + " read " +
              x.object(e.obj).name + " at " + x.where(e).first + " (step " + std::to_string(i) +
-             "): a full barrier (smp_mb) between them orders them";
+             (e.gip ? "): an MFENCE or a locked instruction between them orders them"
+                    : "): a full barrier (smp_mb) between them orders them");
       ++shown;
       break;
     }

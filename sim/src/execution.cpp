@@ -472,6 +472,7 @@ void Execution::flush_one(ThreadId sb) {
   e.pre = pre;
   e.post = s.value;
   e.loc = s.loc;
+  e.gip = s.gip;
   b.has_pending = false;
   current_ = sb;
   try {

@@ -1,7 +1,8 @@
 // The "x86" model: the emulated machine on its own, with the SDM's APIC and CPU rules and no VMM
 // in between: a BSP starting the APs with INIT-SIPI-SIPI, each CPU a thread running its core.
 // Invariants at the end of every complete execution: every AP started exactly once, at the SIPI
-// address; the guest's started counter equals the number of APs; each AP recorded its ID once.
+// address; the guest's started counter equals the number of APs; each AP recorded its ID once;
+// with ap_dekker, at most one AP entered.
 #include "models/builtin.hpp"
 #include "sim/machine/machine.hpp"
 
@@ -35,6 +36,14 @@ struct Boot : Instance {
         return x.report(sim::ViolationKind::Invariant, "AP " + name + " started " + std::to_string(c.starts.size()) + " times", name);
       if (c.starts[0] != kApTrampoline)
         return x.report(sim::ViolationKind::Invariant, "AP " + name + " started at the wrong address", name);
+    }
+    if (m.config().ap_program.rfind("ap_dekker", 0) == 0) {  // mutual exclusion
+      const uint32_t in = m.peek32(kEntered);
+      if (in > 1)
+        x.report(sim::ViolationKind::Invariant,
+                 "guest.entered is " + std::to_string(in) + ": both APs entered (each read the other's flag as 0)",
+                 "guest.entered");
+      return;
     }
     if (m.config().ap_program != "ap_trampoline") return;  // the other AP programs keep no record
     const uint32_t count = m.peek32(kStartedCount);

@@ -28,14 +28,11 @@ struct Uninit {};
 inline constexpr Uninit uninit{};
 
 // Shared by Field and Atomic: the announce / check / record path.
-class Cell : public SharedObject {
+class Cell : public SharedObject, public BufferTarget {
   bool ptr_;
 
  public:
   Cell(Execution& x, const std::string& leaf, bool init_on_create, uint64_t initial, bool is_ptr, bool is_signed);
-  // TSO (store_buffer.hpp): the oldest buffered store of thread t to this cell reaches memory.
-  // Returns the encoded value it replaces.
-  virtual uint64_t flush_oldest(ThreadId t) = 0;
   virtual ~Cell() = default;
 
  protected:

@@ -2,6 +2,8 @@
 // (x86-TSO: Owens, Sarkar, Sewell, TPHOLs 2009) each thread has a FIFO store buffer:
 //  - a Field/Atomic store (plain, relaxed, release) enters the buffer: an event `buffer` that only
 //    its own thread sees; its loads of that cell take the newest buffered value (forwarding);
+//    so does a guest CPU's store to observed guest memory (a vCPU's guest and host code share
+//    one buffer, as they share one physical CPU);
 //  - the buffer's oldest store reaches memory in an event `flush` of the thread's own store-buffer
 //    thread ("T1.sb"), which the scheduler runs like any thread, so every order of flushes against
 //    the other threads' loads is explored;
@@ -26,14 +28,25 @@ enum class MemoryModel : uint8_t { SC, TSO };
 const char* memory_model_name(MemoryModel m);
 bool memory_model_from_name(const std::string& s, MemoryModel& out);
 
-class Cell;
+// What a buffered store goes back to when it is flushed: a Field/Atomic cell, or a word of
+// observed guest memory (sim/machine/machine.hpp).
+class BufferTarget {
+ public:
+  // The oldest buffered store of thread t to this target reaches memory. Returns the encoded
+  // value it replaces.
+  virtual uint64_t flush_oldest(ThreadId t) = 0;
+
+ protected:
+  ~BufferTarget() = default;
+};
 
 struct BufferedStore {
-  Cell* cell;
+  BufferTarget* cell;
   ObjectId obj;
   uint64_t value;  // encoded
   Order order;
   Loc loc;
+  uint64_t gip = 0;  // a guest store: the instruction's address
 };
 
 // The FIFO of each thread (indexed by the owning thread) and which thread flushes it.

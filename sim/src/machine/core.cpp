@@ -23,6 +23,21 @@ uint64_t reg(void* uc, int r) {
 
 void set_reg(void* uc, int r, uint64_t v) { uc_reg_write(E(uc), r, &v); }
 
+// Instructions that order every earlier store before every later load (SDM 8.2.5, 8.3): MFENCE
+// (0F AE /6, register form), CPUID, IRET, MOV to a control register, LGDT/LIDT, INVD/WBINVD.
+// (LFENCE and SFENCE do not: neither waits for the store buffer on write-back memory. WRMSR is
+// the host's to judge: x2APIC register writes are not serializing.)
+bool serializes(uint8_t op, uint8_t op2, uint8_t modrm) {
+  if (op == 0xCF) return true;
+  if (op != 0x0F) return false;
+  switch (op2) {
+    case 0xAE: return modrm >= 0xF0 && modrm <= 0xF7;
+    case 0xA2: case 0x22: case 0x08: case 0x09: return true;
+    case 0x01: return (modrm >> 6) != 3 && (((modrm >> 3) & 7) == 2 || ((modrm >> 3) & 7) == 3);
+  }
+  return false;
+}
+
 bool is_prefix(uint8_t b) {
   switch (b) {
     case 0x66: case 0x67: case 0xF0: case 0xF2: case 0xF3: case 0x2E: case 0x36: case 0x3E: case 0x26: case 0x64:
@@ -72,7 +87,7 @@ void Core::power_on() {
   check(uc_context_restore(E(uc_), static_cast<uc_context*>(ctx0_)), "restore context");
   ip_ = 0;
   rdmsr_pending_ = false;
-  rmw_addr_ = UINT64_MAX;
+  rmw_addr_ = read_addr_ = UINT64_MAX;
 }
 
 void Core::start_real_mode(uint32_t linear) {
@@ -143,10 +158,12 @@ void Core::on_code(void* uc, uint64_t addr, uint32_t, void* self) {
       return;
     }
     c.ip_ = addr;
+    c.read_addr_ = UINT64_MAX;
     uint64_t p = addr;
     while (p < c.ram_size_ && is_prefix(c.ram_[p])) ++p;
-    if (p + 1 >= c.ram_size_) return;
-    const uint8_t op = c.ram_[p], op2 = c.ram_[p + 1];
+    if (p + 2 >= c.ram_size_) return;
+    const uint8_t op = c.ram_[p], op2 = c.ram_[p + 1], modrm = c.ram_[p + 2];
+    if (serializes(op, op2, modrm) || c.locked_rmw_at(addr)) c.host_->serialize(c);
     if (op == 0xF4) {
       if (c.exit_requested_) return;
       c.halted_ = true;
@@ -171,6 +188,7 @@ uint64_t Core::on_read(void*, uint64_t off, unsigned size, void* region) {
     const uint64_t addr = r.base + off;
     const bool rmw = c.locked_rmw_at(c.ip_);
     if (rmw) c.rmw_addr_ = addr;
+    else c.read_addr_ = addr;
     return c.host_->mmio_read(c, addr, size, rmw);
   } catch (...) {
     c.abort_with(std::current_exception());
@@ -184,9 +202,11 @@ void Core::on_write(void*, uint64_t off, unsigned size, uint64_t value, void* re
   if (c.error_) return;
   try {
     const uint64_t addr = r.base + off;
-    const bool rmw = c.rmw_addr_ == addr;
-    c.rmw_addr_ = UINT64_MAX;
-    c.host_->mmio_write(c, addr, size, value, rmw);
+    const GuestWrite kind = c.rmw_addr_ == addr    ? GuestWrite::LockedRmw
+                            : c.read_addr_ == addr ? GuestWrite::SplitRmw
+                                                   : GuestWrite::Store;
+    c.rmw_addr_ = c.read_addr_ = UINT64_MAX;
+    c.host_->mmio_write(c, addr, size, value, kind);
   } catch (...) {
     c.abort_with(std::current_exception());
   }

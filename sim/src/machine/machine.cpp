@@ -20,38 +20,89 @@ std::string MachineConfig::key() const {  // the worker's machine for this confi
 GuestCell::GuestCell(Execution& x, const std::string& name, uint8_t* backing)
     : SharedObject(x, name, ObjectClass::Memory, nullptr, true, 0, /*preexisting=*/true), p_(backing) {}
 
-uint64_t GuestCell::read(unsigned size, uint64_t gip, bool rmw_begin) {
-  // A locked read-modify-write is one visible operation: announced here, recorded by its write.
+uint64_t GuestCell::memory(unsigned offset, unsigned size) const {
+  uint64_t v = 0;
+  if (p_) std::memcpy(&v, p_ + offset, size);
+  return v;
+}
+
+uint64_t GuestCell::read(unsigned offset, unsigned size, uint64_t gip, bool rmw_begin) {
+  // A locked read-modify-write is one visible operation: announced here, recorded by its write
+  // (it drains the store buffer first, as every locked instruction does on TSO).
   PendingOp op{rmw_begin ? OpKind::Rmw : OpKind::Read, id_, LockMode::Exclusive, false, false, Loc::current()};
   op.site = gip;
   x_.announce(op);
-  uint64_t v = 0;
-  if (p_) std::memcpy(&v, p_, size);
+  uint64_t v = memory(offset, size);
   if (rmw_begin) {
     rmw_old_ = v;
     return v;
   }
+  uint8_t flags = 0;
+  if (x_.memory() == MemoryModel::TSO)  // this CPU's own buffered bytes, newest last
+    for (const Buffered& b : buffered_) {
+      if (b.thread != x_.current().v) continue;
+      for (unsigned k = 0; k < size; ++k)
+        if (offset + k >= b.offset && offset + k < b.offset + b.size) {
+          const uint64_t byte = (b.value >> (8 * (offset + k - b.offset))) & 0xFF;
+          v = (v & ~(uint64_t(0xFF) << (8 * k))) | byte << (8 * k);
+          flags = kFlagForwarded;
+        }
+    }
   Event e = event(OpKind::Read, Loc::current());
-  e.order = Order::Plain;
+  e.order = Order::Acquire;
   e.pre = e.post = e.value = v;
   e.gip = gip;
+  e.flags = flags;
   x_.record(e);
   return v;
 }
 
-void GuestCell::write(unsigned size, uint64_t value, uint64_t gip, bool rmw_end) {
-  if (!rmw_end) x_.announce(PendingOp{OpKind::Write, id_, LockMode::Exclusive, false, false, Loc::current()});
-  uint64_t pre = 0;
-  if (p_) {
-    std::memcpy(&pre, p_, size);
-    std::memcpy(p_, &value, size);
+void GuestCell::write(unsigned offset, unsigned size, uint64_t value, uint64_t gip, GuestWrite kind) {
+  if (size < 8) value &= (uint64_t(1) << (8 * size)) - 1;
+  const Order order = kind == GuestWrite::LockedRmw ? Order::SeqCst
+                      : kind == GuestWrite::SplitRmw ? Order::Plain
+                                                     : Order::Release;
+  if (kind != GuestWrite::LockedRmw && x_.memory() == MemoryModel::TSO && x_.in_thread()) {
+    PendingOp op{OpKind::Buffer, id_, LockMode::Exclusive, false, false, Loc::current()};
+    op.site = gip;
+    x_.announce(op);
+    buffered_.push_back(Buffered{x_.current().v, offset, size, value});
+    BufferedStore b{this, id_, value, order, Loc::current()};
+    b.gip = gip;
+    x_.buffer_store(b);
+    Event e = event(OpKind::Buffer, Loc::current());
+    e.order = order;
+    e.pre = memory(offset, size);
+    e.post = e.value = value;
+    e.gip = gip;
+    x_.record(e);
+    return;
   }
-  Event e = event(rmw_end ? OpKind::Rmw : OpKind::Write, Loc::current());
-  e.order = rmw_end ? Order::SeqCst : Order::Plain;  // a locked instruction is an atomic access
-  e.pre = rmw_end ? rmw_old_ : pre;
+  if (kind != GuestWrite::LockedRmw) {
+    PendingOp op{OpKind::Write, id_, LockMode::Exclusive, false, false, Loc::current()};
+    op.site = gip;
+    x_.announce(op);
+  }
+  const uint64_t pre = memory(offset, size);
+  if (p_) std::memcpy(p_ + offset, &value, size);
+  Event e = event(kind == GuestWrite::LockedRmw ? OpKind::Rmw : OpKind::Write, Loc::current());
+  e.order = order;
+  e.pre = kind == GuestWrite::LockedRmw ? rmw_old_ : pre;
   e.post = e.value = value;
   e.gip = gip;
   x_.record(e);
+}
+
+uint64_t GuestCell::flush_oldest(ThreadId t) {
+  for (size_t k = 0; k < buffered_.size(); ++k)
+    if (buffered_[k].thread == t.v) {
+      const Buffered b = buffered_[k];
+      buffered_.erase(buffered_.begin() + static_cast<long>(k));
+      const uint64_t pre = memory(b.offset, b.size);
+      if (p_) std::memcpy(p_ + b.offset, &b.value, b.size);
+      return pre;
+    }
+  return 0;
 }
 
 void GuestCell::note(OpKind k, uint64_t value, uint64_t gip) {
@@ -130,10 +181,14 @@ void Cpu::reset_objects(Execution& x) {
   mailbox_lock_ = std::make_unique<SpinMutex>(x, "mailbox_lock");
   mailbox_chan_ = std::make_unique<Chan>(x, "mailbox");
   mailbox_ = std::make_unique<Field<int>>(x, "mailbox", 0);
-  state_cell_ = std::make_unique<Field<int>>(x, "state", bsp() ? CPU_RUNNING : CPU_WAIT_FOR_SIPI);
+  state_ = bsp() ? CPU_RUNNING : CPU_WAIT_FOR_SIPI;
+  state_cell_ = std::make_unique<Field<int>>(x, "state", state_);
 }
 
-void Cpu::set_state(int s) { state_cell_->set(s); }
+void Cpu::set_state(int s) {
+  state_ = s;
+  state_cell_->set(s);
+}
 
 CoreExit Cpu::run_guest() {
   Execution& x = m_.exec();
@@ -305,6 +360,10 @@ GuestCell& Machine::cell(uint64_t addr) {
     name = "guest.bsp_done";
   else if (word >= kStartedIds && word < kStartedIds + 4 * 64)
     name = "guest.started_ids[" + std::to_string((word - kStartedIds) / 4) + "]";
+  else if (word == kEntered)
+    name = "guest.entered";
+  else if (word >= kFlags && word < kFlags + 4 * 64)
+    name = "guest.flag[" + std::to_string((word - kFlags) / 4) + "]";
   else {
     char buf[32];
     std::snprintf(buf, sizeof buf, "guest[0x%llx]", static_cast<unsigned long long>(word));
@@ -350,19 +409,21 @@ uint64_t Machine::mmio_read(Core& c, uint64_t addr, unsigned size, bool rmw) {
   if (addr >= kLapicBase && addr < kLapicBase + 0x1000) {
     Cpu& cpu = cpu_of(*this, c);
     if (cpu.lapic().x2apic) return 0;  // the xAPIC page is not decoded in x2APIC mode
+    serialize(c);
     return apic_->apic_read(cpu, static_cast<uint32_t>(addr - kLapicBase));
   }
-  return cell(addr).read(size, c.ip(), rmw);
+  return cell(addr).read(static_cast<unsigned>(addr & 3), size, c.ip(), rmw);
 }
 
-void Machine::mmio_write(Core& c, uint64_t addr, unsigned size, uint64_t value, bool rmw) {
+void Machine::mmio_write(Core& c, uint64_t addr, unsigned size, uint64_t value, GuestWrite kind) {
   if (addr >= kLapicBase && addr < kLapicBase + 0x1000) {
     Cpu& cpu = cpu_of(*this, c);
     if (cpu.lapic().x2apic) return;
+    serialize(c);  // the xAPIC page is uncacheable: strongly ordered, never buffered
     apic_->apic_write(cpu, static_cast<uint32_t>(addr - kLapicBase), value);
     return;
   }
-  cell(addr).write(size, value, c.ip(), rmw);
+  cell(addr).write(static_cast<unsigned>(addr & 3), size, value, c.ip(), kind);
 }
 
 uint64_t Machine::rdmsr(Core& c, uint32_t msr) {
@@ -375,11 +436,29 @@ uint64_t Machine::rdmsr(Core& c, uint32_t msr) {
 
 void Machine::wrmsr(Core& c, uint32_t msr, uint64_t value) {
   Cpu& cpu = cpu_of(*this, c);
+  // WRMSR serializes, except to the x2APIC registers (SDM 10.12.3): an x2APIC ICR write can pass
+  // the CPU's buffered stores, which is why Linux puts a fence before one (weak_wrmsr_fence).
+  if (!(msr >= kMsrX2apicFirst && msr <= kMsrX2apicLast && cpu.lapic().x2apic)) serialize(c);
   if (msr == kMsrApicBase) {
     cpu.lapic().x2apic = (value >> 10) & 1;  // EXTD
     return;
   }
   if (msr >= kMsrX2apicFirst && msr <= kMsrX2apicLast && cpu.lapic().x2apic) apic_->apic_write(cpu, reg_of_msr(msr), value);
+}
+
+void Machine::serialize(Core& c) {
+  if (x_->memory() != MemoryModel::TSO || !x_->in_thread()) return;  // nothing is buffered under sc
+  PendingOp op{OpKind::Fence, ObjectId(), LockMode::Exclusive, false, false, Loc::current()};
+  op.drain = true;
+  op.site = c.ip();
+  x_->announce(op);
+  Event e;
+  e.tid = x_->current();
+  e.kind = OpKind::Fence;
+  e.order = Order::SeqCst;
+  e.loc = Loc::current();
+  e.gip = c.ip();
+  x_->record(e);
 }
 
 }  // namespace vcpucheck::sim::machine

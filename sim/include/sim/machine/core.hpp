@@ -27,15 +27,25 @@ namespace vcpucheck::sim::machine {
 
 class Core;
 
+// How a guest instruction writes memory.
+enum class GuestWrite : uint8_t {
+  Store,      // a MOV-like store
+  SplitRmw,   // the write of a non-locked read-modify-write of the same address (INC m, ADD r, m)
+  LockedRmw,  // the write of a LOCK-prefixed instruction or XCHG with memory: its read came just before
+};
+
 // What the core calls, on its own thread, when the guest touches something that is not RAM.
 class CoreHost {
  public:
   virtual ~CoreHost() = default;
   // `rmw`: a locked read-modify-write (LOCK prefix, XCHG with memory); its write follows at once.
   virtual uint64_t mmio_read(Core& c, uint64_t addr, unsigned size, bool rmw) = 0;
-  virtual void mmio_write(Core& c, uint64_t addr, unsigned size, uint64_t value, bool rmw) = 0;
+  virtual void mmio_write(Core& c, uint64_t addr, unsigned size, uint64_t value, GuestWrite kind) = 0;
   virtual uint64_t rdmsr(Core& c, uint32_t msr) = 0;
   virtual void wrmsr(Core& c, uint32_t msr, uint64_t value) = 0;
+  // Before an instruction that orders every earlier store before every later load: MFENCE,
+  // a locked instruction, a serializing one (CPUID, IRET, MOV to CR, LGDT/LIDT, INVD/WBINVD).
+  virtual void serialize(Core& c) = 0;
 };
 
 enum class CoreExit { Halt, Budget, Exit, Stopped, Fault };
@@ -91,6 +101,7 @@ class Core {
   bool rdmsr_pending_ = false;
   uint32_t rdmsr_msr_ = 0;
   uint64_t rmw_addr_ = UINT64_MAX;  // a locked RMW's read has happened; its write completes it
+  uint64_t read_addr_ = UINT64_MAX;  // what this instruction read (a write there is a split RMW)
   std::string fault_;
   std::exception_ptr error_;
 };

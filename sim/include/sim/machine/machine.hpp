@@ -39,6 +39,7 @@ constexpr uint64_t kNcpus = kSharedPage + 0x00, kStartedCount = kSharedPage + 0x
                    kStartedIds = kSharedPage + 0x10;
 constexpr uint32_t kApTrampoline = 0x8000;  // SIPI vector 0x08
 constexpr uint64_t kAcks = kSharedPage + 0x0C;  // interrupts acknowledged (ipi_receiver)
+constexpr uint64_t kEntered = kSharedPage + 0x1F0, kFlags = kSharedPage + 0x200;  // ap_dekker
 
 enum CpuState : int { CPU_RUNNING, CPU_HALTED, CPU_WAIT_FOR_SIPI };
 const char* cpu_state_name(int s);
@@ -72,18 +73,31 @@ class ApicHandler {
   virtual void send_ipi(Cpu& c, const Icr& icr);
 };
 
-// A guest memory word as a shared object (a visible operation per access).
-class GuestCell : public SharedObject {
+// A guest memory word as a shared object (a visible operation per access). What x86 guarantees
+// is what the detectors see: an aligned load is an acquire, a store a release, a locked
+// instruction a sequentially consistent read-modify-write; only a non-locked read-modify-write's
+// write is a plain (racy) access. Under x86-TSO (store_buffer.hpp) a store enters the CPU
+// thread's store buffer and a load forwards the CPU's own buffered bytes.
+class GuestCell : public SharedObject, public BufferTarget {
  public:
   GuestCell(Execution& x, const std::string& name, uint8_t* backing);
-  uint64_t read(unsigned size, uint64_t gip, bool rmw_begin);
-  void write(unsigned size, uint64_t value, uint64_t gip, bool rmw_end);
+  // `offset`: of the access inside this 4-byte word.
+  uint64_t read(unsigned offset, unsigned size, uint64_t gip, bool rmw_begin);
+  void write(unsigned offset, unsigned size, uint64_t value, uint64_t gip, GuestWrite kind);
   // A visible access whose value lives elsewhere (a LAPIC register).
   void note(OpKind k, uint64_t value, uint64_t gip);
+  uint64_t flush_oldest(ThreadId t) override;
 
  private:
+  struct Buffered {
+    uint32_t thread;
+    unsigned offset, size;
+    uint64_t value;
+  };
+  uint64_t memory(unsigned offset, unsigned size) const;
   uint8_t* p_;
   uint64_t rmw_old_ = 0;
+  std::vector<Buffered> buffered_;  // TSO: this word's stores still in a buffer, oldest first
 };
 
 class Cpu {
@@ -95,7 +109,9 @@ class Cpu {
   Core& core() { return *core_; }
   Lapic& lapic() { return lapic_; }
   const Lapic& lapic() const { return lapic_; }
-  int state() const { return state_cell_ ? state_cell_->peek() : CPU_WAIT_FOR_SIPI; }
+  // The CPU's own view of its state: what it last set (under x86-TSO the store to cpu[i].state
+  // may still be in its store buffer, and a CPU always sees its own stores).
+  int state() const { return state_; }
 
   // --- this CPU's own thread ---------------------------------------------------------------
   void set_state(int s);  // a visible write of cpu[i].state
@@ -130,6 +146,7 @@ class Cpu {
   std::unique_ptr<Chan> mailbox_chan_;
   std::unique_ptr<Field<int>> mailbox_;   // queue size, for the event log
   std::unique_ptr<Field<int>> state_cell_;
+  int state_ = CPU_WAIT_FOR_SIPI;
 };
 
 class Machine : public CoreHost {
@@ -160,9 +177,10 @@ class Machine : public CoreHost {
 
   // CoreHost
   uint64_t mmio_read(Core& c, uint64_t addr, unsigned size, bool rmw) override;
-  void mmio_write(Core& c, uint64_t addr, unsigned size, uint64_t value, bool rmw) override;
+  void mmio_write(Core& c, uint64_t addr, unsigned size, uint64_t value, GuestWrite kind) override;
   uint64_t rdmsr(Core& c, uint32_t msr) override;
   void wrmsr(Core& c, uint32_t msr, uint64_t value) override;
+  void serialize(Core& c) override;
 
   static constexpr uint64_t kBudget = 100000;  // instructions per guest run without a visible operation
 
