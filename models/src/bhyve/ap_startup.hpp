@@ -26,6 +26,7 @@ struct ApBugs {
   bool sipi_ungated = false;          // STARTUP does not consume startup_cpus
   bool x2apic_icr_mutex = false;      // the ICR handler takes rendezvous_mtx (inside a critical section for x2APIC)
   bool no_configured_check = false;   // the compat path bounds the target by maxcpus only
+  bool suspend_plain_store = false;   // vm_suspend() sets vm->suspend with a plain store (no locked cmpxchg)
 };
 
 enum ExitCode { EXIT_NONE, EXIT_IPI, EXIT_SPINUP_AP, EXIT_HLT, EXIT_REQIDLE, EXIT_SUSPENDED };

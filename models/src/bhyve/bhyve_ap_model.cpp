@@ -22,7 +22,8 @@ mc::MachineConfig machine_config(const Config& c) {
 ApVm::ApVm(Execution& x_, const Config& c)
     : Vm(x_, c),
       apbug{c.bug("rendezvous-all-dmask"), c.bug("compat-calcdest"), c.bug("spinup-off-by-one"),
-            c.bug("sipi-ungated"),         c.bug("x2apic-icr-mutex"), c.bug("no-configured-check")},
+            c.bug("sipi-ungated"),         c.bug("x2apic-icr-mutex"), c.bug("no-configured-check"),
+            c.bug("suspend-plain-store")},
       ipi_exit(!c.params.b("compat")),
       configured(static_cast<int>(c.params.i("ncpus"))),
       m(mc::Machine::for_execution(x_, machine_config(c))),
@@ -95,6 +96,8 @@ void register_bhyve_ap_models(Registry& r) {
       {"sipi-ungated", "a STARTUP is not gated by startup_cpus: every STARTUP starts its targets"},
       {"x2apic-icr-mutex", "the ICR write handler takes rendezvous_mtx (x2APIC: inside a critical section)"},
       {"no-configured-check", "the compat ICR path checks the target against maxcpus only, not the configured vCPUs"},
+      {"suspend-plain-store", "vm_suspend() sets vm->suspend with a plain store instead of atomic_cmpset_int (under tso a "
+                              "new vCPU can miss both the flag and the notification)"},
   };
   m.validate = [](const Config& c) -> std::pair<std::string, std::string> {
     const int64_t n = c.params.i("ncpus"), max = c.params.i("maxcpus"), g = c.params.i("guest_ncpus");

@@ -112,7 +112,16 @@ VmExit vm_run_guest(ApVm& vm, int vcpuid) {
 }
 
 void vm_suspend_destroy(ApVm& vm) {
-  vm.suspend.store(true, sim::Order::Release);
+  // atomic_cmpset_int(&vm->suspend, 0, how), as vm_suspend() does: a locked cmpxchg, a full
+  // barrier on x86. With a plain store the store-buffering pair (suspend; read vcpu[i]) against
+  // (publish vcpu[i]; read suspend) loses the notification under x86-TSO: the new vCPU sleeps
+  // in HLT for good while the destroyer waits for it.
+  if (vm.apbug.suspend_plain_store) {
+    vm.suspend.store(true, sim::Order::Release);
+  } else {
+    bool was = false;
+    if (!vm.suspend.compare_exchange(was, true, sim::Order::AcqRel)) return;  // EALREADY
+  }
   for (int i = 0; i < vm.maxcpus; ++i)
     if (Ptr<Vcpu> v = vm_vcpu(vm, i)) vcpu_notify_event(*v);
 }
