@@ -21,6 +21,7 @@ void HbDetector::reset() {
   width_ = 0;  // a thread's clocks are cleared when it is spawned
   cells_.clear();
   block_objects_.clear();
+  for (auto& q : unflushed_) q.clear();
 }
 
 void HbDetector::join(Clock& into, const Clock& from) const {
@@ -101,10 +102,19 @@ void HbDetector::memory(sim::Execution& x, const Event& e, uint32_t step) {
   const ThreadId t = e.tid;
   Cell& c = cells_[e.obj.v];
   const bool atomic = e.order != Order::Plain;
-  // TSO: a store is checked where its thread made it (its buffer event); its flush adds nothing.
+  // TSO: a store is checked for races where its thread made it (its buffer event), as
+  // happens-before does not depend on the buffer; what it publishes -- its release, the
+  // initialization -- takes effect at its flush (flushed()). A forwarded load reads the thread's
+  // own store: nothing to learn, nothing uninitialized.
   const bool reads = e.kind != OpKind::Write && e.kind != OpKind::Buffer;
   const bool writes = e.kind == OpKind::Write || e.kind == OpKind::Rmw || e.kind == OpKind::Buffer;
   Clock& me = clocks_[t.v];
+  if (e.kind == OpKind::Read && (e.flags & sim::kFlagForwarded)) {
+    check_access(x, e, step, c, false, atomic);
+    c.reads[t.v] = Access{me[t.v], step, atomic};
+    c.readers |= 1u << t.v;
+    return;
+  }
 
   if (reads && atomic) {  // acquire side
     if (is_acquire(e.order))
@@ -135,6 +145,15 @@ void HbDetector::memory(sim::Execution& x, const Event& e, uint32_t step) {
   }
   check_access(x, e, step, c, writes, atomic);
 
+  if (e.kind == OpKind::Buffer) {
+    Unflushed u{e.obj.v, {}, me[t.v], step};
+    if (atomic) u.sync = is_release(e.order) ? me : rel_fence_[t.v];
+    unflushed_[t.v].push_back(u);
+    c.wtid = t;
+    c.write = Access{me[t.v], step, atomic};
+    c.readers = 0;
+    return;
+  }
   if (writes) {
     if (!c.initialized) {
       c.initialized = true;
@@ -158,6 +177,22 @@ void HbDetector::memory(sim::Execution& x, const Event& e, uint32_t step) {
     c.reads[t.v] = Access{me[t.v], step, atomic};
     c.readers |= 1u << t.v;
   }
+}
+
+void HbDetector::flushed(const sim::Execution& x, const Event& e) {
+  const ThreadId owner = x.thread(e.tid).buffer_of;
+  auto& q = unflushed_[owner.v];
+  if (q.empty()) return;
+  const Unflushed u = q.front();
+  q.pop_front();
+  Cell& c = cells_[u.obj];
+  if (!c.initialized) {
+    c.initialized = true;
+    c.init_tid = owner;
+    c.init_epoch = u.epoch;
+    c.init_step = u.step;
+  }
+  c.sync = u.sync;
 }
 
 void HbDetector::free_block(sim::Execution& x, const Event& e, uint32_t step) {
@@ -189,6 +224,9 @@ void HbDetector::on_event(sim::Execution& x, const Event& e) {
     case OpKind::CasFail:
     case OpKind::Buffer:
       memory(x, e, step);
+      break;
+    case OpKind::Flush:
+      flushed(x, e);
       break;
     case OpKind::Fence:
       if (is_release(e.order)) rel_fence_[t.v] = me;

@@ -12,6 +12,7 @@
 // smp_wmb/smp_rmb or release/acquire pair is caught without simulating weak memory.
 #pragma once
 #include <array>
+#include <deque>
 #include <vector>
 
 #include "sim/execution.hpp"
@@ -61,6 +62,17 @@ class HbDetector final : public sim::Observer {
   std::array<Clock, sim::kMaxThreads> acq_pending_{};  // learned by relaxed loads, for a later acquire fence
   std::vector<Cell> cells_;
   std::vector<std::vector<uint32_t>> block_objects_;
+  // x86-TSO: what each thread's buffered stores publish when they reach memory, oldest first. A
+  // load from memory synchronizes with (and is initialized by) only stores that were flushed; a
+  // load forwarded from the thread's own buffer reads its own store.
+  struct Unflushed {
+    uint32_t obj;
+    Clock sync;  // the release it carries (zero for a plain store)
+    uint32_t epoch;
+    int64_t step;
+  };
+  std::array<std::deque<Unflushed>, sim::kMaxThreads> unflushed_;
+  void flushed(const sim::Execution& x, const sim::Event& e);
 };
 
 }  // namespace vcpucheck::checker
