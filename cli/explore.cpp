@@ -101,6 +101,9 @@ std::string summary_line(const models::Scenario& s, const Outcome& o) {
                               : "complete only within bounds: " + cut;
     if (r.stats.repeated || r.stats.cached)
       how += "; " + std::to_string(r.stats.repeated + r.stats.cached) + " more schedules led to traces already explored";
+    if (r.blocked)  // redundant work the search could not avoid: not counted as executions
+      how += "; " + std::to_string(r.blocked) + (r.blocked == 1 ? " execution" : " executions") +
+             " blocked by sleep sets";
   }
   else
     how = "sampled (" + o.strategy + ")";

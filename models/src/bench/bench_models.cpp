@@ -14,15 +14,27 @@ using sim::Order;
 
 namespace {
 
+// "acq_rel": loads acquire and stores release (what a plain x86 MOV is) instead of seq_cst, so
+// that under --memory tso the stores go through store buffers.
+struct Orders {
+  Order load = Order::SeqCst, store = Order::SeqCst;
+  explicit Orders(const Config& c) {
+    if (c.params.b("acq_rel")) load = Order::Acquire, store = Order::Release;
+  }
+};
+
 struct Readers : Instance {
   Atomic<int64_t> x;
-  explicit Readers(Execution& e) : x(e, "x") {}
+  Orders o;
+  Readers(Execution& e, const Config& c) : x(e, "x"), o(c) {}
 };
 
 struct LastZero : Instance {
   sim::Array<Atomic<int64_t>> array;
   int64_t n;
-  LastZero(Execution& e, int64_t n_) : array(e, "array", static_cast<size_t>(n_ + 1)), n(n_) {}
+  Orders o;
+  LastZero(Execution& e, const Config& c)
+      : array(e, "array", static_cast<size_t>(c.params.i("n") + 1)), n(c.params.i("n")), o(c) {}
 };
 
 struct OptLock : Instance {
@@ -42,30 +54,31 @@ void register_bench_models(Registry& r) {
   r.add(ModelDef{
       "bench.readers",
       "one writer and N readers of x: 2^N traces",
-      {},
+      {{"acq_rel", ArgType::Bool, "acquire loads and release stores (x86 MOVs) instead of seq_cst", false}},
       {},
       {op<Readers>("write", "x = value", {{"value", ArgType::Int, "the value written", int64_t{42}}},
-                   [](Readers& m, Execution&, const Args& a) { m.x.store(a.i("value")); }),
-       op<Readers>("read", "read x", {}, [](Readers& m, Execution&, const Args&) { (void)m.x.load(); })},
-      [](Execution& x, const Config&) { return std::make_shared<Readers>(x); }});
+                   [](Readers& m, Execution&, const Args& a) { m.x.store(a.i("value"), m.o.store); }),
+       op<Readers>("read", "read x", {}, [](Readers& m, Execution&, const Args&) { (void)m.x.load(m.o.load); })},
+      [](Execution& x, const Config& c) { return std::make_shared<Readers>(x, c); }});
 
   r.add(ModelDef{
       "bench.lastzero",
       "thread 0 scans array[N..0] for the last zero while threads 1..N each set array[j] = array[j-1] + 1",
-      {{"n", ArgType::Int, "N: the array has N+1 cells", int64_t{2}}},
+      {{"n", ArgType::Int, "N: the array has N+1 cells", int64_t{2}},
+       {"acq_rel", ArgType::Bool, "acquire loads and release stores (x86 MOVs) instead of seq_cst", false}},
       {},
       {op<LastZero>("scan", "for (i = N; array[i] != 0; i--);", {},
                     [](LastZero& m, Execution&, const Args&) {
-                      for (int64_t i = m.n; m.array.at(i).load() != 0; --i) {
+                      for (int64_t i = m.n; m.array.at(i).load(m.o.load) != 0; --i) {
                       }
                     }),
        op<LastZero>("step", "array[j] = array[j-1] + 1", {{"j", ArgType::Int, "the cell written (1..N)", {}, int_below_param(1, "n", 1)}},
                     [](LastZero& m, Execution&, const Args& a) {
                       int64_t j = a.i("j");
-                      int64_t v = m.array.at(j - 1).load();
-                      m.array.at(j).store(v + 1);
+                      int64_t v = m.array.at(j - 1).load(m.o.load);
+                      m.array.at(j).store(v + 1, m.o.store);
                     })},
-      [](Execution& x, const Config& c) { return std::make_shared<LastZero>(x, c.params.i("n")); },
+      [](Execution& x, const Config& c) { return std::make_shared<LastZero>(x, c); },
       [](const Config& c) -> std::pair<std::string, std::string> {
         if (c.params.i("n") < 1 || c.params.i("n") > 32) return {"/params/n", "expected 1 to 32"};
         return {};
