@@ -44,6 +44,11 @@ std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spe
 }
 
 Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& spec, bool progress) {
+  if (spec.memory == sim::MemoryModel::TSO && s.threads.size() > sim::kMaxThreads / 2)
+    throw models::InputError(s.file, "/threads",
+                             std::to_string(s.threads.size()) + " threads under tso: at most " +
+                                 std::to_string(sim::kMaxThreads / 2) + " (each has a store-buffer thread of its own; " +
+                                 std::to_string(sim::kMaxThreads) + " threads in all)");
   auto strategy = make_strategy(spec);
   checker::ExploreOptions o;
   o.bounds.max_steps = spec.max_steps;

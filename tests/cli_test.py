@@ -408,6 +408,18 @@ class StepBound(Scratch):
         with open(junit) as f:
             self.assertIn('<failure message="', f.read())
 
+    def test_too_many_threads_for_tso_is_bad_input(self):
+        s = self.write("r17.json", {"model": "bench.readers",
+                                    "threads": [{"name": "W", "ops": [{"op": "write"}]},
+                                                {"name": "R", "count": 16, "ops": [{"op": "read"}]}],
+                                    "expect": {"verdict": "pass"}})
+        self.assert_bad_input(["explore", s, "--memory", "tso"], s, "/threads")
+        code, out, _ = run("run", s, "--memory", "tso")
+        self.assertEqual(code, 2, out)
+        self.assertIn("/threads: 17 threads under tso", out)
+        code, out, _ = run("explore", s, "--executions", "3")  # under sc 17 threads are fine
+        self.assertEqual(code, 0, out)
+
     def test_a_scenario_may_allow_the_bound(self):
         s = self.write("allowed.json", dict(self.LOCKED, strategy={"max_steps": 3},
                                             expect={"verdict": "pass", "step_bound": "allowed"}))

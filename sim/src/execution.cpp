@@ -70,7 +70,10 @@ ObjectId Execution::add_object(ObjectInfo info) {
 
 ThreadId Execution::spawn(std::string name, std::function<void()> body) {
   if (threads_.size() >= kMaxThreads)
-    fail(ViolationKind::ModelError, "too many threads (at most " + std::to_string(kMaxThreads) + ")", Loc::current());
+    fail(ViolationKind::ModelError,
+         "too many threads (at most " + std::to_string(kMaxThreads) +
+             (bounds_.memory == MemoryModel::TSO ? ", counting one store buffer per thread under tso)" : ")"),
+         Loc::current());
   ThreadId parent = current_;
   if (parent.valid()) announce(PendingOp{OpKind::Spawn, ObjectId(), LockMode::Exclusive, false, false, Loc::current()});
   ThreadId id(static_cast<uint32_t>(threads_.size()));
