@@ -636,7 +636,7 @@ TEST_CASE("tso oracle: the shipped x86-TSO litmus scenarios, under the memory mo
   for (const auto& e : fs::directory_iterator(fs::path(VCPUCHECK_SOURCE_DIR) / "scenarios/litmus/tso"))
     files.push_back(e.path().string());
   std::sort(files.begin(), files.end());
-  REQUIRE(files.size() == 21);  // 9 litmus tests under sc and tso, and the kick protocol
+  REQUIRE(files.size() == 33);  // 15 litmus tests under sc and tso, and the kick protocol
   for (const auto& f : files) {
     CAPTURE(f);
     const models::Scenario s = models::load_scenario(f, test::registry());
