@@ -590,7 +590,80 @@ checker::Setup store_buffering(bool fenced) {
   };
 }
 
+// Store buffering through an unlock: A stores x inside a critical section, unlocks, then loads
+// y; B stores y, smp_mb, loads x. A spin mutex's unlock is a plain store (it stays in A's buffer
+// with x, and A's load passes both); a sleep mutex's unlock is a locked cmpxchg (it drains).
+template <class L>
+checker::Setup sb_through_unlock(bool check = true) {
+  struct S {
+    sim::Atomic<int> x, y, b_saw_0;
+    L lock;
+    explicit S(Execution& e) : x(e, "x"), y(e, "y"), b_saw_0(e, "b_saw_0"), lock(e, "lock") {}
+  };
+  return [check](Execution& e) {
+    auto& s = test::make_state<S>(e);
+    e.spawn("A", [&s, &e, check] {
+      s.lock.lock();
+      s.x.store(1, Order::Relaxed);
+      s.lock.unlock();
+      const int r = s.y.load(Order::Relaxed);
+      if (check) sim::kassert(e, !(r == 0 && s.b_saw_0.load(Order::SeqCst) == 1), "both loads saw 0");
+    });
+    e.spawn("B", [&s, &e] {
+      s.y.store(1, Order::Relaxed);
+      sim::smp_mb(e);
+      if (s.x.load(Order::Relaxed) == 0) s.b_saw_0.store(1, Order::SeqCst);
+    });
+  };
+}
+
+bool finds_violation(const checker::Setup& world) {
+  checker::Dpor d;
+  checker::ExploreOptions o;
+  o.bounds.memory = sim::MemoryModel::TSO;
+  o.bounds.max_steps = 200;
+  return checker::explore(d, world, o).counterexample.has_value();
+}
+
 }  // namespace
+
+TEST_CASE("tso: a spin mutex's unlock is a buffered release store, a sleep mutex's drains") {
+  Tso tso;
+  same_outcomes(sb_through_unlock<sim::SpinMutex>());
+  same_outcomes(sb_through_unlock<sim::Mutex>());
+  tso_exact(sb_through_unlock<sim::SpinMutex>(false));
+  tso_exact(sb_through_unlock<sim::Mutex>(false));
+  CHECK(finds_violation(sb_through_unlock<sim::SpinMutex>()));
+  CHECK_FALSE(finds_violation(sb_through_unlock<sim::Mutex>()));
+}
+
+TEST_CASE("tso: a buffered spin-mutex release: others wait for its flush, its holder holds it no more") {
+  Tso tso;
+  struct S {
+    sim::SpinMutex lock;
+    sim::Atomic<int> x;
+    explicit S(Execution& e) : lock(e, "lock"), x(e, "x") {}
+  };
+  auto world = [](Execution& e) {
+    auto& s = test::make_state<S>(e);
+    e.spawn("A", [&s, &e] {
+      s.lock.lock();
+      s.x.store(1, Order::Relaxed);
+      s.lock.unlock();
+      sim::kassert(e, !s.lock.owned_by(e.current()), "the holder still owns a lock it released");
+      s.lock.lock();  // drains: waits for its own release to reach memory, then takes it again
+      s.lock.unlock();
+    });
+    e.spawn("B", [&s] {
+      s.lock.lock();
+      (void)s.x.load(Order::Relaxed);
+      s.lock.unlock();
+    });
+  };
+  same_outcomes(world);
+  const auto r = tso_exact(world);
+  CHECK(!r.counterexample);
+}
 
 TEST_CASE("tso oracle: store buffering, message passing and a lock, DPOR against every schedule") {
   Tso tso;

@@ -32,7 +32,9 @@ bool dependent(const sim::Execution& x, const Event& a, const Event& b) {
       return writes_memory(a.kind) || writes_memory(b.kind);
     case ObjectClass::Lock: {
       const bool excl = a.mode == LockMode::Exclusive || b.mode == LockMode::Exclusive;
-      auto is = [&](OpKind x, OpKind y) { return (a.kind == x && b.kind == y) || (a.kind == y && b.kind == x); };
+      // TSO: the flush of a buffered spin-mutex release is that release, as others see it.
+      auto kind = [](const Event& e) { return e.kind == OpKind::Flush ? OpKind::Release : e.kind; };
+      auto is = [&](OpKind x, OpKind y) { return (kind(a) == x && kind(b) == y) || (kind(a) == y && kind(b) == x); };
       if (is(OpKind::Acquire, OpKind::Acquire)) return excl;
       if (is(OpKind::Release, OpKind::Acquire)) return excl;  // a release enables the acquire
       // A failed trylock reads the lock's state: the acquire that made it fail wrote it.
@@ -69,6 +71,7 @@ uint64_t apply_state(const sim::Execution& x, uint64_t s, const Event& e) {
         return e.mode == LockMode::Exclusive ? ((1ull << 63) | e.tid.v) : (s | bit);
       }
       if (e.kind == OpKind::Release) return e.mode == LockMode::Exclusive ? 0 : (s & ~uint64_t(bit));
+      if (e.kind == OpKind::Flush) return 0;  // TSO: a buffered spin-mutex release reaches memory
       return s;
     }
     case ObjectClass::Channel: {

@@ -135,12 +135,14 @@ ThreadId Dpor::pick(const sim::Execution& x, const std::vector<ThreadId>& enable
   return choice;
 }
 
-uint32_t Dpor::matching_acquire(uint32_t release) const {
+uint32_t Dpor::matching_acquire(const sim::Execution& x, uint32_t release) const {
   const Event& r = steps_[release].ev;
+  // TSO: a flushed spin-mutex release ends the acquire of the thread whose buffer flushed it.
+  const sim::ThreadId holder = r.kind == OpKind::Flush ? x.thread(r.tid).buffer_of : r.tid;
   const auto& list = obj_steps_[r.obj.v];
   for (size_t k = list.size(); k-- > 0;) {
     const Event& a = steps_[list[k]].ev;
-    if (list[k] < release && a.tid == r.tid && a.kind == OpKind::Acquire) return list[k];
+    if (list[k] < release && a.tid == holder && a.kind == OpKind::Acquire) return list[k];
   }
   return release;  // unreachable: a release always follows its acquire
 }
@@ -153,11 +155,13 @@ void Dpor::find_races(const sim::Execution& x, const Event& e, uint32_t j, Clock
     const Step& s = steps_[i];
     if (s.ev.tid == e.tid || !dependent(x, s.ev, e)) return;
     if (covered[s.ev.tid.v] >= s.tidx) return;  // already ordered through another event
-    if (s.ev.kind == OpKind::Release && e.kind == OpKind::Acquire) {
+    const bool releases = s.ev.kind == OpKind::Release ||
+                          (s.ev.kind == OpKind::Flush && x.object(s.ev.obj).cls == sim::ObjectClass::Lock);
+    if (releases && e.kind == OpKind::Acquire) {
       // A blocking acquire cannot move before the release that let it run: the race to reverse
       // is with the acquire that release ends, unless something else already orders the two.
       // A trylock can move before the release too (it then fails), so it races with both.
-      uint32_t a = matching_acquire(i);
+      uint32_t a = matching_acquire(x, i);
       if (covered[steps_[a].ev.tid.v] < steps_[a].tidx) races_.emplace_back(a, j);
       if (e.flags & sim::kFlagTry) races_.emplace_back(i, j);
       join_into(s.clock);

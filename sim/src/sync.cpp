@@ -139,13 +139,18 @@ void Lock::release(LockMode m, const Loc& loc) {
             std::string("release of ") + lock_kind_name(kind_) + " " + name() + " not held " +
                 (m == LockMode::Exclusive ? "exclusively" : "shared") + " by this thread",
             loc, name());
-  x_.announce(PendingOp{OpKind::Release, id_, m, false, false, loc});
+  const bool buffered = kind_ == LockKind::Spin && m == LockMode::Exclusive && x_.memory() == MemoryModel::TSO;
+  x_.announce(PendingOp{buffered ? OpKind::Buffer : OpKind::Release, id_, m, false, false, loc});
   check_alive(loc);
   uint64_t pre = state();
-  if (m == LockMode::Exclusive)
+  if (buffered) {
+    release_buffered_ = true;
+    x_.buffer_store(BufferedStore{this, id_, 0, Order::Release, loc});
+  } else if (m == LockMode::Exclusive) {
     xholder_ = ThreadId();
-  else
+  } else {
     shared_ &= ~(1u << me.v);
+  }
   ThreadInfo& t = x_.thread(me);
   for (size_t i = t.held.size(); i-- > 0;)
     if (t.held[i] == id_) {
@@ -153,11 +158,19 @@ void Lock::release(LockMode m, const Loc& loc) {
       break;
     }
   if (kind_ == LockKind::Spin) --t.spin_held;
-  Event e = event(OpKind::Release, loc);
+  Event e = event(buffered ? OpKind::Buffer : OpKind::Release, loc);
   e.mode = m;
   e.pre = pre;
-  e.post = state();
+  e.post = buffered ? 0 : state();  // a buffered release: the state it will leave in memory
+  if (buffered) e.order = Order::Release;
   x_.record(e);
+}
+
+uint64_t Lock::flush_oldest(ThreadId) {
+  const uint64_t pre = state();
+  xholder_ = ThreadId();
+  release_buffered_ = false;
+  return pre;
 }
 
 void critical_enter(Execution& x, const Loc& loc) {

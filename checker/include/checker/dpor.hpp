@@ -73,7 +73,7 @@ class Dpor final : public Strategy {
     const Step& a = steps_[i];
     return steps_[j].clock[a.ev.tid.v] >= a.tidx;
   }
-  uint32_t matching_acquire(uint32_t release) const;
+  uint32_t matching_acquire(const sim::Execution& x, uint32_t release) const;
   const Clock& clock_of(sim::ThreadId t) const {
     const int32_t last = thread_last_[t.v];
     return last >= 0 ? steps_[static_cast<size_t>(last)].clock : spawn_clock_[t.v];

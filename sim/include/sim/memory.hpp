@@ -75,8 +75,15 @@ class TypedCell : public Cell {
   TypedCell(Execution& x, const std::string& leaf, T init)
       : Cell(x, leaf, true, Codec<T>::encode(init), is_ptr(), is_signed()), v_(init) {}
   TypedCell(Execution& x, const std::string& leaf, Uninit) : Cell(x, leaf, false, 0, is_ptr(), is_signed()), v_{} {}
-  // Not a visible operation: for end-of-execution invariants and reports only.
-  const T& peek() const { return v_; }
+  // Not a visible operation: for end-of-execution invariants, reports and a model's own rule
+  // checks. The value the current thread would read: under TSO its newest store to this cell
+  // still in its buffer, if any (when the execution ends every buffer is empty).
+  const T& peek() const {
+    if (!buffered_.empty() && x_.in_thread())
+      for (size_t k = buffered_.size(); k-- > 0;)
+        if (buffered_[k].first == x_.current().v) return buffered_[k].second;
+    return v_;
+  }
 
  protected:
   T read(Order o, const Loc& loc) {

@@ -7,6 +7,12 @@
 //  - recursion on a lock the thread already holds, or releasing one it does not hold: LockMisuse.
 // A spin mutex enters a critical section while held, as FreeBSD's mtx_lock_spin does.
 //
+// Under x86-TSO (store_buffer.hpp) taking any lock is a locked read-modify-write and drains the
+// store buffer, and so is releasing a sleep mutex, sx or rwlock (a locked cmpxchg). Releasing a
+// spin mutex is a plain release store, as FreeBSD's mtx_unlock_spin and Linux's spin_unlock are on
+// x86: it enters the holder's store buffer, and other threads see the mutex free only when it is
+// flushed; the holder's own critical section ends at once.
+//
 // The lock's state (exclusive holder, shared holders) travels in every event's pre/post word, so
 // the checker can replay it when it reorders events.
 #pragma once
@@ -16,7 +22,7 @@ namespace vcpucheck::sim {
 
 enum class LockKind : uint8_t { Sleep, Spin, Sx, Rw };
 
-class Lock : public SharedObject, public Blocker {
+class Lock : public SharedObject, public Blocker, public BufferTarget {
  public:
   Lock(Execution& x, const std::string& leaf, LockKind kind);
 
@@ -24,12 +30,15 @@ class Lock : public SharedObject, public Blocker {
   bool try_acquire(LockMode m, const Loc& loc);
   void release(LockMode m, const Loc& loc);
 
-  bool owned_by(ThreadId t) const { return xholder_ == t; }
-  bool held_by(ThreadId t) const { return xholder_ == t || (shared_ & (1u << t.v)); }
+  // The holder's view: a spin mutex it released under TSO is no longer its own, even while the
+  // release is still in its store buffer (others still see it held: held(), state()).
+  bool owned_by(ThreadId t) const { return xholder_ == t && !release_buffered_; }
+  bool held_by(ThreadId t) const { return owned_by(t) || (shared_ & (1u << t.v)); }
   bool held() const { return xholder_.valid() || shared_ != 0; }
   LockKind kind() const { return kind_; }
 
   bool enabled(const PendingOp& op, ThreadId t) const override;
+  uint64_t flush_oldest(ThreadId t) override;  // TSO: a buffered spin-mutex release reaches memory
   std::optional<ThreadId> waits_for(const PendingOp& op, ThreadId t) const override;
 
   // The state word: bit 63 set when held exclusively (low 5 bits: the holder), else the shared
@@ -46,6 +55,7 @@ class Lock : public SharedObject, public Blocker {
   LockKind kind_;
   ThreadId xholder_;
   uint32_t shared_ = 0;
+  bool release_buffered_ = false;  // TSO: the holder's releasing store is still in its buffer
   bool setup_held_ = false;  // taken while the model builds its initial state
   LockMode setup_mode_ = LockMode::Exclusive;
 };
