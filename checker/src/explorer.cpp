@@ -13,8 +13,9 @@
 namespace vcpucheck::checker {
 
 namespace {
-// Under x86-TSO, the store-load reorderings of an execution: a thread's load that ran while one
-// of its earlier stores to another word was still in its buffer. The first few, for the report.
+// Under x86-TSO, the reorderings of an execution: a thread's load (or unbuffered guest register
+// write) that ran while one of its earlier stores to another word was still in its buffer. The
+// first few, for the report.
 std::string tso_reorderings(const sim::Execution& x) {
   struct Pending {
     size_t step;
@@ -31,12 +32,17 @@ std::string tso_reorderings(const sim::Execution& x) {
       auto& q = buf[x.thread(e.tid).buffer_of.v];
       if (!q.empty()) q.pop_front();
     }
-    if (e.kind != sim::OpKind::Read || (e.flags & sim::kFlagForwarded)) continue;
+    // A load from memory, or a guest write that bypasses the buffer without draining it (an
+    // x2APIC register: an ICR write sends an IPI the receiver may act on at once).
+    const bool load = e.kind == sim::OpKind::Read && !(e.flags & sim::kFlagForwarded);
+    const bool unbuffered = e.kind == sim::OpKind::Write && e.gip != 0;
+    if (!load && !unbuffered) continue;
     for (const Pending& p : buf[e.tid.v]) {
       if (p.obj == e.obj) continue;
       const std::string& t = x.thread(e.tid).name;
       out += (out.empty() ? "" : "; ") + t + "'s store to " + x.object(p.obj).name + " at " + x.where(ev[p.step]).first +
-             " (step " + std::to_string(p.step) + ") was still in " + t + "'s store buffer when " + t + " read " +
+             " (step " + std::to_string(p.step) + ") was still in " + t + "'s store buffer when " + t +
+             (load ? " read " : " wrote ") +
              x.object(e.obj).name + " at " + x.where(e).first + " (step " + std::to_string(i) +
              (e.gip ? "): an MFENCE or a locked instruction between them orders them"
                     : "): a full barrier (smp_mb) between them orders them");

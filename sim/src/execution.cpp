@@ -295,7 +295,7 @@ void Execution::announce(const PendingOp& op) {
   }
   ti.pending = op;
   // TSO: everything but a plain memory access and a light fence drains the buffer first.
-  if (bounds_.memory == MemoryModel::TSO && !ti.pending.drain)
+  if (bounds_.memory == MemoryModel::TSO && !ti.pending.drain && !(op.obj.valid() && objects_[op.obj.v].hardware))
     ti.pending.drain = op.kind != OpKind::Read && op.kind != OpKind::Write && op.kind != OpKind::Buffer &&
                        op.kind != OpKind::Fence && op.kind != OpKind::Local;
   ti.pending.await = SpinWatch::is_read(op.kind) && spin_.begin_await(current_, op);

@@ -139,7 +139,8 @@ void Lock::release(LockMode m, const Loc& loc) {
             std::string("release of ") + lock_kind_name(kind_) + " " + name() + " not held " +
                 (m == LockMode::Exclusive ? "exclusively" : "shared") + " by this thread",
             loc, name());
-  const bool buffered = kind_ == LockKind::Spin && m == LockMode::Exclusive && x_.memory() == MemoryModel::TSO;
+  const bool buffered = kind_ == LockKind::Spin && m == LockMode::Exclusive && x_.memory() == MemoryModel::TSO &&
+                        !x_.object(id_).hardware;
   x_.announce(PendingOp{buffered ? OpKind::Buffer : OpKind::Release, id_, m, false, false, loc});
   check_alive(loc);
   uint64_t pre = state();

@@ -2,7 +2,7 @@
 // in between: a BSP starting the APs with INIT-SIPI-SIPI, each CPU a thread running its core.
 // Invariants at the end of every complete execution: every AP started exactly once, at the SIPI
 // address; the guest's started counter equals the number of APs; each AP recorded its ID once;
-// with ap_dekker, at most one AP entered.
+// with ap_dekker, at most one AP entered; with ap_take_data, the AP saw the data its IPI announced.
 #include "models/builtin.hpp"
 #include "sim/machine/machine.hpp"
 
@@ -43,6 +43,13 @@ struct Boot : Instance {
         x.report(sim::ViolationKind::Invariant,
                  "guest.entered is " + std::to_string(in) + ": both APs entered (each read the other's flag as 0)",
                  "guest.entered");
+      return;
+    }
+    if (m.config().ap_program == "ap_take_data") {  // the IPI's data was visible when it arrived
+      if (const uint32_t missed = m.peek32(kMissed))
+        x.report(sim::ViolationKind::Invariant,
+                 "guest.missed is " + std::to_string(missed) + ": the AP took the IPI and read guest.data as 0",
+                 "guest.missed");
       return;
     }
     if (m.config().ap_program != "ap_trampoline") return;  // the other AP programs keep no record

@@ -51,6 +51,8 @@ struct ObjectInfo {
   bool is_ptr = false;         // holds a Ptr<T>: counted as a reference by the leak check
   bool is_signed = false;      // values print as signed integers
   bool hex = false;            // values print in hex (registers)
+  bool hardware = false;       // a machine's own state (an APIC's delivery queue, a CPU's run state),
+                               // not memory: under TSO never buffered and never draining
   uint64_t initial = 0;
   uint64_t current = 0;        // pointer cells: the block they point to, encoded (leak check)
 };

@@ -46,7 +46,7 @@ class Cell : public SharedObject, public BufferTarget {
     x_.announce(op);
     check_alive(loc);
   }
-  bool tso() const { return x_.memory() == MemoryModel::TSO && x_.in_thread(); }
+  bool tso() const { return x_.memory() == MemoryModel::TSO && x_.in_thread() && !x_.object(id_).hardware; }
   void finish(OpKind k, Order o, uint64_t pre, uint64_t post, uint64_t value, const Loc& loc, uint8_t flags = 0,
               uint64_t arg = 0) {
     Event e = event(k, loc);

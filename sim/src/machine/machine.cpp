@@ -183,6 +183,11 @@ void Cpu::reset_objects(Execution& x) {
   mailbox_ = std::make_unique<Field<int>>(x, "mailbox", 0);
   state_ = bsp() ? CPU_RUNNING : CPU_WAIT_FOR_SIPI;
   state_cell_ = std::make_unique<Field<int>>(x, "state", state_);
+  // The mailbox is the APIC bus and the state is the CPU's own: neither is memory, so under TSO
+  // posting an IPI does not drain the sender's store buffer (an x2APIC ICR write can pass the
+  // sender's earlier stores, as on hardware), and halting does not either.
+  for (ObjectId o : {mailbox_lock_->id(), mailbox_chan_->id(), mailbox_->id(), state_cell_->id()})
+    x.object(o).hardware = true;
 }
 
 void Cpu::set_state(int s) {
@@ -362,6 +367,10 @@ GuestCell& Machine::cell(uint64_t addr) {
     name = "guest.started_ids[" + std::to_string((word - kStartedIds) / 4) + "]";
   else if (word == kEntered)
     name = "guest.entered";
+  else if (word == kData)
+    name = "guest.data";
+  else if (word == kMissed)
+    name = "guest.missed";
   else if (word >= kFlags && word < kFlags + 4 * 64)
     name = "guest.flag[" + std::to_string((word - kFlags) / 4) + "]";
   else {

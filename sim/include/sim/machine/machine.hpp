@@ -40,6 +40,7 @@ constexpr uint64_t kNcpus = kSharedPage + 0x00, kStartedCount = kSharedPage + 0x
 constexpr uint32_t kApTrampoline = 0x8000;  // SIPI vector 0x08
 constexpr uint64_t kAcks = kSharedPage + 0x0C;  // interrupts acknowledged (ipi_receiver)
 constexpr uint64_t kEntered = kSharedPage + 0x1F0, kFlags = kSharedPage + 0x200;  // ap_dekker
+constexpr uint64_t kData = kSharedPage + 0x1E0, kMissed = kSharedPage + 0x1E4;     // ap_take_data
 
 enum CpuState : int { CPU_RUNNING, CPU_HALTED, CPU_WAIT_FOR_SIPI };
 const char* cpu_state_name(int s);
