@@ -180,3 +180,24 @@ TEST_CASE("tso oracle: the shipped x86-TSO litmus scenarios, under the memory mo
     g_memory = sim::MemoryModel::SC;
   }
 }
+
+TEST_CASE("tso: unlocking a spin mutex twice is a misuse while the first unlock is still buffered") {
+  struct S {
+    sim::SpinMutex lock;
+    explicit S(Execution& e) : lock(e, "lock") {}
+  };
+  checker::Dpor d;
+  checker::ExploreOptions o;
+  o.bounds.memory = sim::MemoryModel::TSO;
+  auto r = checker::explore(d, [](Execution& e) {
+    auto& s = test::make_state<S>(e);
+    e.spawn("A", [&s] {
+      s.lock.lock();
+      s.lock.unlock();
+      s.lock.unlock();
+    });
+  }, o);
+  REQUIRE(r.counterexample);
+  REQUIRE(r.counterexample->violation);
+  CHECK(r.counterexample->violation->kind == sim::ViolationKind::LockMisuse);
+}

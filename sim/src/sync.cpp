@@ -133,7 +133,7 @@ void Lock::release(LockMode m, const Loc& loc) {
     return;
   }
   ThreadId me = x_.current();
-  bool ok = m == LockMode::Exclusive ? xholder_ == me : (shared_ & (1u << me.v)) != 0;
+  bool ok = m == LockMode::Exclusive ? owned_by(me) : (shared_ & (1u << me.v)) != 0;
   if (!ok)
     x_.fail(ViolationKind::LockMisuse,
             std::string("release of ") + lock_kind_name(kind_) + " " + name() + " not held " +
