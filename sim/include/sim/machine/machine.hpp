@@ -79,7 +79,7 @@ class ApicHandler {
 // instruction a sequentially consistent read-modify-write; only a non-locked read-modify-write's
 // write is a plain (racy) access. Under x86-TSO (store_buffer.hpp) a store enters the CPU
 // thread's store buffer and a load forwards the CPU's own buffered bytes.
-class GuestCell : public SharedObject, public BufferTarget {
+class GuestCell final : public SharedObject, public BufferTarget {
  public:
   GuestCell(Execution& x, const std::string& name, uint8_t* backing);
   // `offset`: of the access inside this 4-byte word.
