@@ -161,8 +161,8 @@ void Core::on_code(void* uc, uint64_t addr, uint32_t, void* self) {
     c.read_addr_ = UINT64_MAX;
     uint64_t p = addr;
     while (p < c.ram_size_ && is_prefix(c.ram_[p])) ++p;
-    if (p + 2 >= c.ram_size_) return;
-    const uint8_t op = c.ram_[p], op2 = c.ram_[p + 1], modrm = c.ram_[p + 2];
+    if (p + 1 >= c.ram_size_) return;
+    const uint8_t op = c.ram_[p], op2 = c.ram_[p + 1], modrm = p + 2 < c.ram_size_ ? c.ram_[p + 2] : 0;
     if (serializes(op, op2, modrm) || c.locked_rmw_at(addr)) c.host_->serialize(c);
     if (op == 0xF4) {
       if (c.exit_requested_) return;
