@@ -3,13 +3,16 @@
 //  - a Field/Atomic store (plain, relaxed, release) enters the buffer: an event `buffer` that only
 //    its own thread sees; its loads of that cell take the newest buffered value (forwarding);
 //    so does a guest CPU's store to observed guest memory (a vCPU's guest and host code share
-//    one buffer, as they share one physical CPU);
+//    one buffer, as they share one physical CPU), and a spin mutex's unlock (sim/sync.hpp);
 //  - the buffer's oldest store reaches memory in an event `flush` of the thread's own store-buffer
 //    thread ("T1.sb"), which the scheduler runs like any thread, so every order of flushes against
 //    the other threads' loads is explored;
-//  - a SeqCst access, a read-modify-write, smp_mb() and every lock, sleep, wakeup, RCU or thread
-//    operation first waits until the buffer is empty (it drains); smp_wmb/smp_rmb and
-//    acquire/release orders add nothing on TSO (they stay happens-before edges for the detectors).
+//  - a SeqCst access, a read-modify-write, smp_mb() and every lock (but a spin mutex's unlock),
+//    sleep, wakeup, RCU or thread operation first waits until the buffer is empty (it drains), as
+//    do a guest's MFENCE, locked and serializing instructions; smp_wmb/smp_rmb and acquire/release
+//    orders add nothing on TSO (they stay happens-before edges for the detectors);
+//  - objects marked `hardware` (ObjectInfo: the APIC bus, a CPU's run state) are not memory:
+//    never buffered, never draining.
 // For DPOR a flush is a write to its cell and races with its own thread's reads of it; a
 // buffered store depends on nothing. A flush comes after its store, and a draining operation
 // after its thread's flushes, by happens-before edges (enablers, not races): checker/dpor.cpp,
