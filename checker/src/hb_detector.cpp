@@ -109,20 +109,15 @@ void HbDetector::memory(sim::Execution& x, const Event& e, uint32_t step) {
   const bool reads = e.kind != OpKind::Write && e.kind != OpKind::Buffer;
   const bool writes = e.kind == OpKind::Write || e.kind == OpKind::Rmw || e.kind == OpKind::Buffer;
   Clock& me = clocks_[t.v];
-  if (e.kind == OpKind::Read && (e.flags & sim::kFlagForwarded)) {
-    check_access(x, e, step, c, false, atomic);
-    c.reads[t.v] = Access{me[t.v], step, atomic};
-    c.readers |= 1u << t.v;
-    return;
-  }
+  const bool from_memory = reads && !(e.flags & sim::kFlagForwarded);
 
-  if (reads && atomic) {  // acquire side
+  if (from_memory && atomic) {  // acquire side
     if (is_acquire(e.order))
       join(me, c.sync);
     else
       join(acq_pending_[t.v], c.sync);
   }
-  if (reads && !c.initialized) {
+  if (from_memory && !c.initialized) {
     sim::Violation v;
     v.kind = ViolationKind::UseBeforeInit;
     v.object = x.object(e.obj).name;
@@ -131,7 +126,7 @@ void HbDetector::memory(sim::Execution& x, const Event& e, uint32_t step) {
     v.step = step;
     x.fail(std::move(v));
   }
-  if (reads && !ordered(t, c.init_tid, c.init_epoch)) {
+  if (from_memory && !ordered(t, c.init_tid, c.init_epoch)) {
     sim::Violation v;
     v.kind = ViolationKind::UseBeforeInit;
     v.object = x.object(e.obj).name;
