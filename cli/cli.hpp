@@ -38,17 +38,31 @@ struct Outcome {
   uint64_t max_steps = 0;
   std::string preemptions;  // the bound, "" when none
   sim::MemoryModel memory = sim::MemoryModel::SC;
+  std::string stopped_by;  // why an interrupted search stopped: "SIGINT", "--time-limit 30"
 };
 
 models::StrategySpec effective_strategy(const models::Scenario& s, const Overrides& o);
 std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spec);
-Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& spec, bool progress);
+// Runs the search; `live` (may be null) is kept up to date for progress lines. The search stops
+// early, marked interrupted, when a stop is requested (monitor.hpp).
+Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& spec, checker::LiveStats* live);
+// "1,234 executions (800/s), deepest 212 steps"
+std::string progress_of(const checker::LiveStats& live, double seconds);
+std::string elapsed_text(double seconds);  // "12 s", "3m07s"
 std::string summary_line(const models::Scenario& s, const Outcome& o);
 // "3 of 40 executions hit --max-steps 200: the search is incomplete ..." (a cut search is never a pass)
 std::string step_bound_reason(const Outcome& o);
 // A model error or a guest fault is bad input (a wrong configuration, a broken guest program),
 // not a protocol violation: the one-line reason, or "" for anything else.
 std::string bad_input_reason(const models::Scenario& s, const Outcome& o);
+// A file's path relative to the working directory; outside it, its absolute path without the root.
+std::string path_from_here(const std::string& file);
+// Where a scenario's trace goes under `root`: its path, made relative to the working directory
+// (absolute when outside it), so that bugs/x.json in two directories cannot collide.
+std::string mirrored_trace_path(const std::string& root, const std::string& scenario_file);
+// A counterexample in full, as explore and run print it: every access involved, the trace written
+// and the command that replays it.
+std::string failure_report(const Outcome& o, const std::string& trace_path);
 // Writes the counterexample trace; returns the path written.
 std::string write_trace(const models::Scenario& s, const models::StrategySpec& spec, const Outcome& o,
                         const std::string& path);

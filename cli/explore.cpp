@@ -12,6 +12,7 @@
 #include "checker/dpor.hpp"
 #include "checker/simple_strategies.hpp"
 #include "cli.hpp"
+#include "monitor.hpp"
 #include "options.hpp"
 #include "traces/trace.hpp"
 
@@ -43,7 +44,7 @@ std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spe
   return std::make_unique<checker::PctStrategy>(spec.seed, spec.executions, spec.depth);
 }
 
-Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& spec, bool progress) {
+Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& spec, checker::LiveStats* live) {
   if (spec.memory == sim::MemoryModel::TSO && s.threads.size() > sim::kMaxThreads / 2)
     throw models::InputError(s.file, "/threads",
                              std::to_string(s.threads.size()) + " threads under tso: at most " +
@@ -53,15 +54,11 @@ Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& 
   checker::ExploreOptions o;
   o.bounds.max_steps = spec.max_steps;
   o.bounds.memory = spec.memory;
+  o.live = live;
+  o.stop = &stop_requested();
   if (spec.name == "dpor") o.max_executions = spec.executions;
   // The clock only feeds what is printed; it never decides anything.
   const auto start = std::chrono::steady_clock::now();
-  const bool tty = progress && ::isatty(2);
-  if (tty)
-    o.progress = [&](uint64_t n) {
-      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (secs >= 1.0) std::fprintf(stderr, "\r%s: %llu executions, %.0f/s ", s.file.c_str(), (unsigned long long)n, n / secs);
-    };
   Outcome out;
   out.strategy = spec.name;
   out.max_steps = spec.max_steps;
@@ -73,8 +70,24 @@ Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& 
     throw UsageError(s.file + ": " + e.what());
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (tty) std::fprintf(stderr, "\r\033[K");
+  if (out.result.interrupted) out.stopped_by = stop_reason();
   return out;
+}
+
+std::string progress_of(const checker::LiveStats& live, double seconds) {
+  const uint64_t n = live.executions.load(std::memory_order_relaxed);
+  const uint64_t rate = seconds > 0 ? static_cast<uint64_t>(static_cast<double>(n) / seconds) : 0;
+  return thousands(n) + " executions (" + thousands(rate) + "/s), deepest " +
+         thousands(live.deepest.load(std::memory_order_relaxed)) + " steps";
+}
+
+std::string elapsed_text(double seconds) {
+  char buf[32];
+  if (seconds < 60)
+    std::snprintf(buf, sizeof buf, "%.0f s", seconds);
+  else
+    std::snprintf(buf, sizeof buf, "%um%02us", unsigned(seconds / 60), unsigned(seconds) % 60);
+  return buf;
 }
 
 std::string step_bound_reason(const Outcome& o) {
@@ -113,6 +126,14 @@ std::string summary_line(const models::Scenario& s, const Outcome& o) {
   else
     how = "sampled (" + o.strategy + ")";
   double rate = o.seconds > 0 ? static_cast<double>(r.executions) / o.seconds : 0;
+  if (r.interrupted && !r.counterexample) {
+    std::snprintf(buf, sizeof buf,
+                  "%s: interrupted (%s) after %s execution%s in %.2f s: no violation so far; the search is incomplete "
+                  "(%s steps, %.0f executions/s)",
+                  s.file.c_str(), o.stopped_by.c_str(), thousands(r.executions).c_str(), r.executions == 1 ? "" : "s",
+                  o.seconds, thousands(r.steps).c_str(), rate);
+    return buf;
+  }
   double srate = o.seconds > 0 ? static_cast<double>(r.steps) / o.seconds : 0;
   std::snprintf(buf, sizeof buf, "%s: %s in %llu execution%s%s (%s; %llu steps%s) in %.2f s, %.0f executions/s, %.0f steps/s",
                 s.file.c_str(), verdict.c_str(), (unsigned long long)r.executions, r.executions == 1 ? "" : "s",
@@ -161,27 +182,56 @@ std::string bad_input_reason(const models::Scenario& s, const Outcome& o) {
          v.message;
 }
 
+std::string path_from_here(const std::string& file) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path abs = fs::absolute(fs::path(file), ec).lexically_normal();
+  const fs::path rel = abs.lexically_relative(fs::current_path(ec));
+  if (rel.empty() || *rel.begin() == "..") return abs.relative_path().string();  // outside the working directory
+  return rel.string();
+}
+
+std::string mirrored_trace_path(const std::string& root, const std::string& scenario_file) {
+  namespace fs = std::filesystem;
+  fs::path rel = path_from_here(scenario_file);
+  rel.replace_extension(".trace.json");
+  return (fs::path(root) / rel).lexically_normal().string();
+}
+
+std::string failure_report(const Outcome& o, const std::string& trace_path) {
+  std::string out = traces::format_verdict(*o.result.counterexample);
+  out += "trace: " + trace_path + "\n";
+  out += "replay: vcpucheck replay " + trace_path + "\n";
+  return out;
+}
+
 int cmd_explore(const models::Registry& reg, const std::vector<std::string>& args) {
   Parsed p = parse_options("explore", args,
-                           {"strategy", "seed", "executions", "preemptions", "max-steps", "depth", "trace-out", "memory"}, {});
+                           {"strategy", "seed", "executions", "preemptions", "max-steps", "depth", "trace-out", "memory",
+                            "progress", "time-limit"},
+                           {});
   if (p.positional.size() != 1) throw UsageError("explore takes exactly one scenario file");
   Overrides ov = overrides_from(p);
+  const ProgressOptions po = progress_options(p);
   models::Scenario s = models::load_scenario(p.positional[0], reg);
   models::StrategySpec spec = effective_strategy(s, ov);
-  Outcome o = explore_scenario(s, spec, true);
+  checker::LiveStats live;
+  Outcome o;
+  {
+    Monitor monitor(po, [&](double t) { return "vcpucheck: " + s.file + ": " + elapsed_text(t) + ", " + progress_of(live, t); });
+    o = explore_scenario(s, spec, &live);
+  }
   if (std::string bad = bad_input_reason(s, o); !bad.empty()) throw UsageError(bad);
   std::cout << summary_line(s, o) << "\n";
   if (!o.result.counterexample) {
+    if (o.result.interrupted) return kExitInterrupted;
     if (o.result.step_bounded == 0 || s.expect.step_bound_allowed) return 0;
     std::cout << "incomplete: " << step_bound_reason(o) << "\n";
     return 1;
   }
-  std::cout << traces::format_verdict(*o.result.counterexample);
-  std::string path = p.get("trace-out").value_or(
-      "traces-out/" + std::filesystem::path(s.file).stem().string() + ".trace.json");
+  const std::string path = p.get("trace-out").value_or(mirrored_trace_path("traces-out", s.file));
   write_trace(s, spec, o, path);
-  std::cout << "trace: " << path << "\n";
-  std::cout << "replay: vcpucheck replay " << path << "\n";
+  std::cout << failure_report(o, path);
   return 1;
 }
 

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "monitor.hpp"
 
 namespace vcpucheck::cli {
 
@@ -21,6 +22,7 @@ std::string died_of(int status) {
 }
 
 void die_with_parent(pid_t parent) {
+  stop_handlers_in_child();
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(3);  // the parent died before prctl took effect
 }
@@ -38,9 +40,11 @@ int in_child(const std::string& file, const std::function<int()>& body) {
     std::fflush(nullptr);
     ::_exit(code);
   }
+  register_child(pid);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  unregister_child(pid);
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   std::cout << file << ": model-crash: " << died_of(status) << " (no trace: the process is gone)" << std::endl;
   return 1;

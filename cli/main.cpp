@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "monitor.hpp"
 #include "sim/fault.hpp"
 #include "traces/trace.hpp"
 
@@ -20,17 +21,22 @@ const char* kUsage =
     "  list [--json]                      models, their operations and bug switches\n"
     "  explore SCENARIO [options]         explore one scenario's interleavings\n"
     "      --strategy dpor|random|pct  --seed N  --executions N  --preemptions N\n"
-    "      --max-steps N  --depth D  --trace-out PATH\n"
+    "      --max-steps N  --depth D  --memory sc|tso  --trace-out PATH\n"
+    "      --progress SECONDS  --time-limit SECONDS\n"
     "  replay TRACE [--verbose]           re-execute a trace and print its interleaved event log\n"
-    "  run DIR|FILES... [--junit FILE] [--traces-dir DIR]\n"
-    "                                     run scenario files and check their expected verdicts\n"
+    "  run DIR|FILES... [options]         run scenario files and check their expected verdicts\n"
+    "      --jobs N  --junit FILE  --sarif FILE  --traces-dir DIR (default traces-out)\n"
+    "      --progress SECONDS  --time-limit SECONDS, and explore's search options\n"
     "\n"
     "--watchdog S: a model thread that runs S seconds (default 10; 0: never) without a visible\n"
     "operation is stopped and reported as a model-crash, as a null dereference, a stack overflow\n"
     "or abort() in model code are.\n"
+    "--progress S: progress on stderr, a live line on a terminal, else a line every S seconds\n"
+    "(default 10; 0: none). SIGINT, SIGTERM or --time-limit end the search cleanly with its summary\n"
+    "so far; a second SIGINT or SIGTERM ends vcpucheck at once.\n"
     "\n"
     "exit codes: 0 no violation / every expectation met; 1 a violation / an expectation missed;\n"
-    "            2 bad input or usage\n";
+    "            2 bad input or usage; 3 interrupted (SIGINT, SIGTERM, --time-limit): incomplete\n";
 
 void load_plugin(const std::string& path, models::Registry& reg) {
   void* h = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -66,6 +72,7 @@ int main(int argc, char** argv) {
   models::Registry reg;
   std::vector<std::string> rest;
   int early = -1;
+  cli::install_stop_handlers();
   int code = guarded([&] {
     models::register_builtin_models(reg);
     for (size_t i = 0; i < args.size(); ++i) {

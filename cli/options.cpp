@@ -71,4 +71,11 @@ Overrides overrides_from(const Parsed& p) {
   return o;
 }
 
+ProgressOptions progress_options(const Parsed& p) {
+  ProgressOptions po;
+  if (auto v = p.number("progress", 0, 86400)) po.period = static_cast<double>(*v);
+  if (auto v = p.number("time-limit", 1, 10'000'000)) po.time_limit = static_cast<double>(*v);
+  return po;
+}
+
 }  // namespace vcpucheck::cli

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "monitor.hpp"
 
 namespace vcpucheck::cli {
 
@@ -30,5 +31,7 @@ Parsed parse_options(const std::string& cmd, const std::vector<std::string>& arg
                      const std::set<std::string>& flags);
 
 Overrides overrides_from(const Parsed& p);
+// --progress SECONDS and --time-limit SECONDS
+ProgressOptions progress_options(const Parsed& p);
 
 }  // namespace vcpucheck::cli

@@ -1,9 +1,12 @@
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
+#include <deque>
 #include <atomic>
 #include <functional>
 #include <condition_variable>
@@ -15,7 +18,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "case_result.hpp"
 #include "cli.hpp"
+#include "monitor.hpp"
 #include "options.hpp"
 #include "traces/trace.hpp"
 
@@ -24,14 +29,6 @@ namespace vcpucheck::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-struct CaseResult {
-  std::string file, name;
-  bool ok = false;
-  bool bad_input = false;
-  std::string detail;
-  double seconds = 0;
-};
 
 std::vector<std::string> collect(const std::vector<std::string>& inputs) {
   std::vector<std::string> files;
@@ -69,20 +66,6 @@ std::vector<std::string> collect(const std::vector<std::string>& inputs) {
   return files;
 }
 
-std::string xml_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
-
 // Checks the result against the scenario's expectation; returns "" when met, else why not.
 std::string judge(const models::Scenario& s, const Outcome& o) {
   const auto& r = o.result;
@@ -111,7 +94,10 @@ std::string judge(const models::Scenario& s, const Outcome& o) {
 // Runs one scenario in a child process: whatever its model does -- corrupt the heap, crash
 // where no fiber can catch it (sim/fault.hpp), exhaust memory -- costs that scenario only. The
 // child sends its result back over a pipe; a child that dies instead is that scenario's failure.
-CaseResult isolated(const std::string& f, const std::function<CaseResult(const std::string&)>& one,
+// `live` is shared memory the child keeps up to date for the progress line.
+using RunOne = std::function<CaseResult(const std::string&, checker::LiveStats*)>;
+
+CaseResult isolated(const std::string& f, const RunOne& one, checker::LiveStats* live,
                     const std::function<bool(const std::string&)>& expects) {
   // Under --jobs, another worker forks too: a child forked between this pipe() and the close of
   // its write end below would hold that end open, and this read would wait for that child's
@@ -122,7 +108,7 @@ CaseResult isolated(const std::string& f, const std::function<CaseResult(const s
   std::unique_lock<std::mutex> forking(fork_mu);
   if (::pipe(fds) != 0) {
     forking.unlock();
-    return one(f);
+    return one(f, live);
   }
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
@@ -130,15 +116,13 @@ CaseResult isolated(const std::string& f, const std::function<CaseResult(const s
     ::close(fds[0]);
     ::close(fds[1]);
     forking.unlock();
-    return one(f);
+    return one(f, live);
   }
   if (pid == 0) {
     die_with_parent(parent);
     ::close(fds[0]);
-    const CaseResult c = one(f);
     const std::string out =
-        nlohmann::json{{"name", c.name}, {"ok", c.ok}, {"bad", c.bad_input}, {"detail", c.detail}, {"seconds", c.seconds}}
-            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        to_json(one(f, live)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     for (size_t done = 0; done < out.size();) {
       const ssize_t n = ::write(fds[1], out.data() + done, out.size() - done);
       if (n <= 0) ::_exit(3);
@@ -146,6 +130,7 @@ CaseResult isolated(const std::string& f, const std::function<CaseResult(const s
     }
     ::_exit(0);
   }
+  register_child(pid);
   ::close(fds[1]);
   forking.unlock();
   std::string in;
@@ -161,57 +146,105 @@ CaseResult isolated(const std::string& f, const std::function<CaseResult(const s
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  CaseResult c;
-  c.file = f;
+  unregister_child(pid);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
     try {
-      const nlohmann::json j = nlohmann::json::parse(in);
-      c.name = j.at("name").get<std::string>();
-      c.ok = j.at("ok").get<bool>();
-      c.bad_input = j.at("bad").get<bool>();
-      c.detail = j.at("detail").get<std::string>();
-      c.seconds = j.at("seconds").get<double>();
-      return c;
+      return case_from_json(nlohmann::json::parse(in));
     } catch (const nlohmann::json::exception&) {
     }
   }
+  CaseResult c;
+  c.file = f;
   c.name = fs::path(f).stem().string();
-  c.ok = false;
+  c.state = CaseResult::State::Failed;
   if (!WIFSIGNALED(status)) {
     c.detail = "vcpucheck ended without a result on this scenario (exit " + std::to_string(WEXITSTATUS(status)) + ")";
     return c;
   }
   // Died of a signal outside every fiber: a model crash all the same (a destructor, say), or
   // vcpucheck's own -- it cannot tell which. A scenario that expects a model-crash has it.
+  c.kind = c.failure = "model-crash";
   c.detail = "model-crash: " + died_of(status);
+  c.report = c.detail + " (no trace: the process is gone)\n";
+  bool expected = false;
   if (expects) {
     try {
-      c.ok = expects(f);
+      expected = expects(f);
     } catch (const std::exception&) {
     }
   }
-  if (c.ok) c.detail = "model-crash (" + died_of(status) + ")";
+  if (expected) {
+    c.state = CaseResult::State::Passed;
+    c.detail = "model-crash (" + died_of(status) + ")";
+  }
   return c;
 }
+
+// The local time, ISO 8601 without a zone, as JUnit readers expect it.
+std::string timestamp_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return buf;
+}
+
+std::string indent(const std::string& text, const std::string& by) {
+  std::string out;
+  size_t a = 0;
+  while (a < text.size()) {
+    size_t b = text.find('\n', a);
+    if (b == std::string::npos) b = text.size();
+    out += by + text.substr(a, b - a) + "\n";
+    a = b + 1;
+  }
+  return out;
+}
+
+// One slot of shared memory per worker: what its child's search has done so far.
+class SharedSlots {
+ public:
+  explicit SharedSlots(size_t n) : n_(n) {
+    void* p = ::mmap(nullptr, sizeof(checker::LiveStats) * n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+      local_.resize(n);
+      slots_ = nullptr;
+    } else {
+      slots_ = new (p) checker::LiveStats[n];
+    }
+  }
+  ~SharedSlots() {
+    if (slots_) ::munmap(slots_, sizeof(checker::LiveStats) * n_);
+  }
+  checker::LiveStats& operator[](size_t i) { return slots_ ? slots_[i] : local_[i]; }
+
+ private:
+  size_t n_;
+  checker::LiveStats* slots_;
+  std::deque<checker::LiveStats> local_;  // without shared memory: progress of in-process runs only
+};
 
 }  // namespace
 
 int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
-  Parsed p = parse_options("run", args, {"junit", "traces-dir", "jobs", "strategy", "seed", "executions",
-                                         "preemptions", "max-steps", "depth", "memory"},
+  Parsed p = parse_options("run", args, {"junit", "sarif", "traces-dir", "jobs", "strategy", "seed", "executions",
+                                         "preemptions", "max-steps", "depth", "memory", "progress", "time-limit"},
                            {});
   if (p.positional.empty()) throw UsageError("run needs scenario files or directories");
   Overrides ov = overrides_from(p);
+  const ProgressOptions po = progress_options(p);
   std::vector<std::string> files = collect(p.positional);
   uint64_t jobs = p.number("jobs", 1, 256).value_or(1);
-  const std::optional<std::string> traces_dir = p.get("traces-dir");
-  if (traces_dir) {  // checked before anything runs, so no scenario is reported before the error
+  const std::optional<std::string> traces_opt = p.get("traces-dir");
+  if (traces_opt) {  // checked before anything runs, so no scenario is reported before the error
     std::error_code ec;
-    fs::create_directories(*traces_dir, ec);
-    if (ec || !fs::is_directory(*traces_dir))
-      throw UsageError(*traces_dir + ": cannot use as --traces-dir: " + (ec ? ec.message() : "not a directory"));
+    fs::create_directories(*traces_opt, ec);
+    if (ec || !fs::is_directory(*traces_opt))
+      throw UsageError(*traces_opt + ": cannot use as --traces-dir: " + (ec ? ec.message() : "not a directory"));
   }
-  const std::string first_input = p.positional[0];
+  const std::string traces_dir = traces_opt.value_or("traces-out");
+  const std::string started = timestamp_now();
 
   // Each scenario is an independent search: one world and one strategy per worker, no shared
   // mutable state. Results are printed in file order whatever the number of workers.
@@ -219,102 +252,160 @@ int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
     const models::Scenario s = models::load_scenario(f, reg);
     return !s.expect.pass && s.expect.violation == sim::ViolationKind::ModelCrash;
   };
-  std::function<CaseResult(const std::string&)> one = [&](const std::string& f) {
+  RunOne one = [&](const std::string& f, checker::LiveStats* live) {
     CaseResult c;
     c.file = f;
+    c.name = fs::path(f).stem().string();
     try {
       models::Scenario s = models::load_scenario(f, reg);
-      c.name = s.name.empty() ? fs::path(f).stem().string() : s.name;
+      if (!s.name.empty()) c.name = s.name;
       models::StrategySpec spec = effective_strategy(s, ov);
-      Outcome o = explore_scenario(s, spec, jobs == 1);
+      Outcome o = explore_scenario(s, spec, live);
       if (std::string bad = bad_input_reason(s, o); !bad.empty()) throw UsageError(bad);
       c.seconds = o.seconds;
-      std::string why = judge(s, o);
-      c.ok = why.empty();
+      c.summary = summary_line(s, o);
       const auto& r = o.result;
       std::string found = "pass";
       if (r.counterexample && r.counterexample->violation) {
         const sim::Violation& v = *r.counterexample->violation;
-        found = std::string(sim::violation_name(v.kind)) + (v.object.empty() ? "" : " on " + v.object);
+        c.kind = sim::violation_name(v.kind);
+        found = c.kind + (v.object.empty() ? "" : " on " + v.object);
+        c.violation = traces::to_json_violation(v);
       }
-      c.detail = c.ok ? found + " (" + std::to_string(r.executions) + (r.executions == 1 ? " execution)" : " executions)") : why;
-      if (r.counterexample && traces_dir) {
-        fs::path rel = fs::path(f).lexically_relative(fs::path(first_input));
-        if (rel.empty() || rel.string().rfind("..", 0) == 0) rel = fs::path(f).filename();
-        rel.replace_extension(".trace.json");
-        write_trace(s, spec, o, (fs::path(*traces_dir) / rel).string());
+      if (r.counterexample) {
+        c.trace = write_trace(s, spec, o, mirrored_trace_path(traces_dir, f));
+        c.report = failure_report(o, c.trace);
       }
-    } catch (const models::InputError& e) {
-      c.ok = false;
-      c.bad_input = true;
+      if (r.interrupted && !r.counterexample) {
+        c.state = CaseResult::State::Interrupted;
+        c.detail = "interrupted (" + o.stopped_by + ") after " + thousands(r.executions) +
+                   " executions: no violation so far; the search is incomplete";
+        return c;
+      }
+      std::string why = judge(s, o);
+      c.state = why.empty() ? CaseResult::State::Passed : CaseResult::State::Failed;
+      if (!why.empty()) {
+        const bool unexpected = !c.kind.empty() && (s.expect.pass || c.kind != sim::violation_name(s.expect.violation));
+        c.failure = unexpected ? c.kind : r.step_bounded ? "step-bound" : "expectation-missed";
+      }
+      c.detail = why.empty() ? found + " (" + thousands(r.executions) + (r.executions == 1 ? " execution)" : " executions)")
+                             : why;
+    } catch (const std::exception& e) {  // InputError, UsageError, or a model that broke the engine's rules
+      c.state = CaseResult::State::BadInput;
       c.detail = e.what();
-    } catch (const std::exception& e) {  // UsageError, or a model that broke the engine's rules
-      c.ok = false;
-      c.bad_input = true;
-      c.detail = e.what();
+      c.report.clear();
     }
     return c;
   };
-  // Each scenario's line is printed as soon as it and every scenario before it are decided, so
-  // the output is in file order for any --jobs, and what was decided is on screen even if a later
-  // scenario never ends.
+
+  const size_t workers = std::max<size_t>(1, std::min<size_t>(jobs, files.size()));
+  SharedSlots slots(workers);
   std::vector<CaseResult> results(files.size());
   std::vector<char> done(files.size(), 0);
+  std::vector<long> running(workers, -1);  // the file each worker runs, -1 when idle
+  std::vector<double> since(workers, 0);
+  size_t decided = 0, failures = 0;
   std::mutex mu;
   std::condition_variable cv;
   std::atomic<size_t> next{0};
+  size_t active = workers;  // workers still taking scenarios
+
+  Monitor monitor(po, [&](double t) {
+    std::lock_guard<std::mutex> g(mu);
+    std::string line = "vcpucheck run: " + elapsed_text(t) + ", " + std::to_string(decided) + " of " +
+                       std::to_string(files.size()) + " scenarios done (" + std::to_string(failures) + " failed)";
+    std::string now;
+    for (size_t k = 0; k < workers; ++k) {
+      if (running[k] < 0) continue;
+      const double for_s = t - since[k];
+      now += (now.empty() ? "; running: " : ", ") + files[static_cast<size_t>(running[k])] + " (" + elapsed_text(for_s) +
+             ", " + progress_of(slots[k], for_s) + ")";
+    }
+    return line + now;
+  });
   auto print = [](const CaseResult& c) {
-    std::cout << (c.ok ? "ok    " : c.bad_input ? "BAD   " : "FAIL  ") << c.file << "  " << c.detail << std::endl;
+    const char* tag = c.state == CaseResult::State::Passed        ? "ok    "
+                      : c.state == CaseResult::State::BadInput    ? "BAD   "
+                      : c.state == CaseResult::State::Failed      ? "FAIL  "
+                      : c.state == CaseResult::State::Interrupted ? "STOP  "
+                                                                  : "SKIP  ";
+    std::cout << tag << c.file << "  " << c.detail << "\n";
+    if (c.state == CaseResult::State::Failed && !c.report.empty())
+      std::cout << indent(c.summary, "      ") << indent(c.report, "      ");
+    std::cout << std::flush;
   };
-  auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < files.size();) {
-      CaseResult c = isolated(files[i], one, expects_crash);
+  auto worker = [&](size_t k) {
+    for (;;) {
+      const size_t i = stop_requested().load() ? files.size() : next.fetch_add(1);
+      if (i >= files.size()) {
+        std::lock_guard<std::mutex> g(mu);
+        --active;
+        cv.notify_all();
+        return;
+      }
+      {
+        std::lock_guard<std::mutex> g(mu);
+        running[k] = static_cast<long>(i);
+        since[k] = monitor.elapsed();
+        slots[k].executions = 0;
+        slots[k].steps = 0;
+        slots[k].deepest = 0;
+      }
+      CaseResult c = isolated(files[i], one, &slots[k], expects_crash);
       std::lock_guard<std::mutex> g(mu);
+      running[k] = -1;
+      ++decided;
+      failures += c.state == CaseResult::State::Failed || c.state == CaseResult::State::BadInput;
       results[i] = std::move(c);
       done[i] = 1;
       cv.notify_all();
     }
   };
-  if (jobs == 1) {
-    for (size_t i = 0; i < files.size(); ++i) {
-      results[i] = isolated(files[i], one, expects_crash);
-      print(results[i]);
-    }
-  } else {
+  {
     std::vector<std::thread> pool;
-    for (uint64_t k = 0; k < std::min<uint64_t>(jobs, files.size()); ++k) pool.emplace_back(worker);
-    for (size_t i = 0; i < files.size(); ++i) {
+    for (size_t k = 0; k < workers; ++k) pool.emplace_back(worker, k);
+    // Each scenario's line is printed as soon as it and every scenario before it are decided, so
+    // the output is in file order for any --jobs, and what was decided is on screen even if a
+    // later scenario never ends. Scenarios a stop kept from starting are listed last.
+    size_t printed = 0;
+    for (; printed < files.size(); ++printed) {
       std::unique_lock<std::mutex> l(mu);
-      cv.wait(l, [&] { return done[i] != 0; });
-      print(results[i]);
+      cv.wait(l, [&] { return done[printed] != 0 || active == 0; });
+      if (!done[printed]) break;
+      l.unlock();
+      print(results[printed]);
     }
     for (auto& t : pool) t.join();
-  }
-  size_t failed = 0, bad = 0;
-  for (const auto& c : results) {
-    if (!c.ok) ++failed;
-    if (c.bad_input) ++bad;
-  }
-  if (auto junit = p.get("junit")) {
-    std::ofstream out(*junit);
-    if (!out) throw UsageError(*junit + ": cannot write the JUnit report");
-    out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    out << "<testsuite name=\"vcpucheck\" tests=\"" << results.size() << "\" failures=\"" << failed - bad
-        << "\" errors=\"" << bad << "\">\n";
-    for (const auto& c : results) {
-      out << "  <testcase classname=\"" << xml_escape(fs::path(c.file).parent_path().string()) << "\" name=\""
-          << xml_escape(c.file) << "\" time=\"" << c.seconds << "\">";
-      if (c.bad_input)
-        out << "<error message=\"" << xml_escape(c.detail) << "\"/>";
-      else if (!c.ok)
-        out << "<failure message=\"" << xml_escape(c.detail) << "\"/>";
-      out << "</testcase>\n";
+    for (; printed < files.size(); ++printed) {
+      if (!done[printed]) {
+        results[printed].file = files[printed];
+        results[printed].name = fs::path(files[printed]).stem().string();
+        results[printed].state = CaseResult::State::NotRun;
+        results[printed].detail = "not run: vcpucheck was stopped (" + stop_reason() + ") before it started";
+      }
+      print(results[printed]);
     }
-    out << "</testsuite>\n";
   }
-  std::cout << "scenarios: " << results.size() - failed << " passed, " << failed << " failed\n";
-  if (bad) return 2;
-  return failed ? 1 : 0;
+  size_t passed = 0, failed = 0, bad = 0, stopped = 0, not_run = 0;
+  for (const auto& c : results) {
+    passed += c.state == CaseResult::State::Passed;
+    failed += c.state == CaseResult::State::Failed;
+    bad += c.state == CaseResult::State::BadInput;
+    stopped += c.state == CaseResult::State::Interrupted;
+    not_run += c.state == CaseResult::State::NotRun;
+  }
+  RunInfo info{started, monitor.elapsed(), stopped + not_run ? stop_reason() : ""};
+  const int code = bad ? 2 : failed ? 1 : stopped + not_run ? kExitInterrupted : 0;
+  if (auto junit = p.get("junit")) write_junit(*junit, results, info);
+  if (auto sarif = p.get("sarif")) write_sarif(*sarif, results, code);
+  github_annotations(results);
+  std::string line = "scenarios: " + std::to_string(passed) + " passed, " + std::to_string(failed + bad) + " failed";
+  if (stopped + not_run)
+    line = "interrupted (" + info.stopped_by + ") after " + elapsed_text(info.seconds) + ": " + std::to_string(passed) +
+           " passed, " + std::to_string(failed + bad) + " failed, " + std::to_string(stopped) + " stopped before the end, " +
+           std::to_string(not_run) + " not run; the run is incomplete";
+  std::cout << line << "\n";
+  return code;
 }
 
 }  // namespace vcpucheck::cli

@@ -406,7 +406,7 @@ class StepBound(Scratch):
         self.assertIn("FAIL", out)
         self.assertIn("hit --max-steps 3", out)
         with open(junit) as f:
-            self.assertIn('<failure message="', f.read())
+            self.assertIn('<failure type="step-bound" message="', f.read())
 
     def test_too_many_threads_for_tso_is_bad_input(self):
         s = self.write("r17.json", {"model": "bench.readers",

@@ -150,10 +150,18 @@ ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& opt
       r.counterexample = record_execution(x, x.violation()->kind == sim::ViolationKind::ModelError ? sim::Outcome::Violation : o);
       break;
     }
-    if (opt.progress && !s.repeated() && (r.executions & 1023) == 0) opt.progress(r.executions);
+    if (opt.live) {
+      opt.live->executions.store(r.executions, std::memory_order_relaxed);
+      opt.live->steps.store(r.steps, std::memory_order_relaxed);
+      opt.live->deepest.store(r.max_steps_seen, std::memory_order_relaxed);
+    }
     if (!more) break;
     if (opt.max_executions && r.executions >= opt.max_executions) {
       r.bounded = true;
+      break;
+    }
+    if (opt.stop && opt.stop->load(std::memory_order_relaxed)) {
+      r.interrupted = true;
       break;
     }
   }

@@ -59,6 +59,18 @@ int64_t snum(const json& j, const char* key, const std::string& file, const std:
 
 }  // namespace
 
+ordered_json to_json_violation(const sim::Violation& viol) {
+  ordered_json v;
+  v["kind"] = sim::violation_name(viol.kind);
+  v["message"] = viol.message;
+  v["object"] = viol.object;
+  v["step"] = viol.step;
+  ordered_json inv = ordered_json::array();
+  for (const auto& i : viol.involved) inv.push_back(involved_json(i));
+  v["involved"] = std::move(inv);
+  return v;
+}
+
 ordered_json to_json(const Trace& t) {
   ordered_json j;
   j["format"] = t.format;
@@ -98,14 +110,8 @@ ordered_json to_json(const Trace& t) {
   ordered_json v;
   v["outcome"] = sim::outcome_name(t.record.outcome);
   if (t.record.violation) {
-    const sim::Violation& viol = *t.record.violation;
-    v["kind"] = sim::violation_name(viol.kind);
-    v["message"] = viol.message;
-    v["object"] = viol.object;
-    v["step"] = viol.step;
-    ordered_json inv = ordered_json::array();
-    for (const auto& i : viol.involved) inv.push_back(involved_json(i));
-    v["involved"] = std::move(inv);
+    const ordered_json vj = to_json_violation(*t.record.violation);
+    for (auto it = vj.begin(); it != vj.end(); ++it) v[it.key()] = it.value();
   } else {
     v["kind"] = "pass";
   }

@@ -5,6 +5,7 @@
 // One Explorer is one worker: it holds no global state, so several can run side by side (one
 // strategy and one world each).
 #pragma once
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -35,12 +36,20 @@ struct ExecutionRecord {
   std::optional<sim::Violation> violation;
 };
 
+// What a search has done so far, readable from another thread -- or, placed in shared memory,
+// from another process -- while it runs. It feeds progress lines and never decides anything.
+struct LiveStats {
+  std::atomic<uint64_t> executions{0};
+  std::atomic<uint64_t> steps{0};
+  std::atomic<uint64_t> deepest{0};  // the most steps one execution took
+};
+
 struct ExploreOptions {
   sim::Bounds bounds;
   uint64_t max_executions = 0;  // 0: no limit (the strategy decides)
   size_t stack_size = 256 * 1024;
-  // Called every 1024 executions with the count so far; may print progress.
-  std::function<void(uint64_t)> progress;
+  LiveStats* live = nullptr;                  // updated after every execution when set
+  const std::atomic<bool>* stop = nullptr;    // when it turns true, the search ends after the current execution
 };
 
 struct ExploreResult {
@@ -53,6 +62,7 @@ struct ExploreResult {
   uint64_t max_steps_seen = 0;
   bool exhausted = false;  // the strategy explored everything within its bounds
   bool bounded = false;    // a bound (steps, preemptions, executions) cut the search
+  bool interrupted = false;  // ended by ExploreOptions::stop before the strategy was done
   StrategyStats stats;
   std::optional<ExecutionRecord> counterexample;
 };

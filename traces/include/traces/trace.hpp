@@ -50,6 +50,8 @@ struct Trace {
 };
 
 nlohmann::ordered_json to_json(const Trace& t);
+// A violation as the trace's verdict holds it: kind, message, object, step, involved accesses.
+nlohmann::ordered_json to_json_violation(const sim::Violation& v);
 std::string serialize(const Trace& t);  // to_json(t).dump(2) + "\n"
 
 // Bad input raises TraceError naming the file and the JSON path of the bad field.
