@@ -62,7 +62,11 @@ std::string path_from_here(const std::string& file);
 std::string mirrored_trace_path(const std::string& root, const std::string& scenario_file);
 // A counterexample in full, as explore and run print it: every access involved, the trace written
 // and the command that replays it.
-std::string failure_report(const Outcome& o, const std::string& trace_path);
+std::string failure_report(const models::Scenario& s, const Outcome& o, const std::string& trace_path);
+// "vcpucheck --load /abs/libx.so replay PATH" (the --load only for a model from a library)
+std::string replay_command(const models::Scenario& s, const std::string& trace_path);
+// FNV-1a 64 of a file's bytes, in hex (a library's identity in traces).
+std::string file_hash(const std::string& path);
 // Writes the counterexample trace; returns the path written.
 std::string write_trace(const models::Scenario& s, const models::StrategySpec& spec, const Outcome& o,
                         const std::string& path);

@@ -158,6 +158,10 @@ std::string write_trace(const models::Scenario& s, const models::StrategySpec& s
   t.config.max_steps = spec.max_steps;
   t.config.memory = sim::memory_model_name(spec.memory);
   t.config.depth = spec.depth;
+  if (!s.model->library.empty()) {
+    t.config.library = std::filesystem::path(s.model->library).filename().string();
+    t.config.library_hash = file_hash(s.model->library);
+  }
   t.config.execution = o.result.executions;
   t.record = *o.result.counterexample;
   std::filesystem::path p(path);
@@ -198,11 +202,21 @@ std::string mirrored_trace_path(const std::string& root, const std::string& scen
   return (fs::path(root) / rel).lexically_normal().string();
 }
 
-std::string failure_report(const Outcome& o, const std::string& trace_path) {
+std::string replay_command(const models::Scenario& s, const std::string& trace_path) {
+  return "vcpucheck " + (s.model->library.empty() ? "" : "--load " + s.model->library + " ") + "replay " + trace_path;
+}
+
+std::string failure_report(const models::Scenario& s, const Outcome& o, const std::string& trace_path) {
   std::string out = traces::format_verdict(*o.result.counterexample);
   out += "trace: " + trace_path + "\n";
-  out += "replay: vcpucheck replay " + trace_path + "\n";
+  out += "replay: " + replay_command(s, trace_path) + "\n";
   return out;
+}
+
+std::string file_hash(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return models::fnv1a_hex(bytes);
 }
 
 int cmd_explore(const models::Registry& reg, const std::vector<std::string>& args) {
@@ -231,7 +245,7 @@ int cmd_explore(const models::Registry& reg, const std::vector<std::string>& arg
   }
   const std::string path = p.get("trace-out").value_or(mirrored_trace_path("traces-out", s.file));
   write_trace(s, spec, o, path);
-  std::cout << failure_report(o, path);
+  std::cout << failure_report(s, o, path);
   return 1;
 }
 

@@ -2,6 +2,7 @@
 #include <dlfcn.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 
@@ -44,11 +45,16 @@ void load_plugin(const std::string& path, models::Registry& reg) {
   using Fn = void (*)(models::Registry&);
   auto fn = reinterpret_cast<Fn>(::dlsym(h, "vcpucheck_register_models"));
   if (!fn) throw cli::UsageError(path + ": no `extern \"C\" void vcpucheck_register_models(Registry&)` in it");
+  std::error_code ec;
+  const std::string abs = std::filesystem::absolute(path, ec).lexically_normal().string();
+  reg.set_loading(ec ? path : abs);  // the printed replay command works from any directory
   try {
     fn(reg);
   } catch (const std::exception& e) {
+    reg.set_loading("");
     throw cli::UsageError(path + ": registering its models failed: " + e.what());
   }
+  reg.set_loading("");
 }
 
 // Runs a command; bad input or usage is one line on stderr and exit 2.

@@ -274,7 +274,7 @@ int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
       }
       if (r.counterexample) {
         c.trace = write_trace(s, spec, o, mirrored_trace_path(traces_dir, f));
-        c.report = failure_report(o, c.trace);
+        c.report = failure_report(s, o, c.trace);
       }
       if (r.interrupted && !r.counterexample) {
         c.state = CaseResult::State::Interrupted;

@@ -36,4 +36,46 @@ code=$?
 set -e
 [ "$code" = 1 ] && grep -q "model-crash: vcpucheck died of" "$tmp/explore.out" ||
   { echo "FAIL: a crash outside any fiber (exit $code)"; cat "$tmp/explore.out"; exit 1; }
-echo "plugin: faults reported and replayed"
+
+# A plugin's traces: source paths relative to the model's source root, the library recorded, a
+# replay command that works as printed from anywhere -- and a trace that survives a rebuild of the
+# model with a line added above its code. Two copies of the model's source at two paths.
+for copy in A B; do
+  mkdir -p "$tmp/$copy"
+  cp -r "$src/tests/plugin" "$tmp/$copy/src"
+  step cmake -S "$tmp/$copy/src" -B "$tmp/$copy/build" -DCMAKE_PREFIX_PATH="$tmp/prefix"
+  step cmake --build "$tmp/$copy/build" --target ticket_model
+  set +e
+  (cd "$tmp/$copy" && "$tmp/prefix/bin/vcpucheck" --load build/libticket_model.so explore src/ticket-lock-racy.json \
+    --trace-out "$tmp/$copy.trace.json" >"$tmp/$copy.out" 2>&1)
+  code=$?
+  set -e
+  [ "$code" = 1 ] || { echo "FAIL: exploring the racy ticket lock in $copy exits $code"; cat "$tmp/$copy.out"; exit 1; }
+done
+grep -q '"loc": "ticket_model.cpp:[0-9]*' "$tmp/A.trace.json" ||
+  { echo "FAIL: plugin source locations are not relative to its source root"; grep -m3 '"loc"' "$tmp/A.trace.json"; exit 1; }
+grep -q '"file": "libticket_model.so"' "$tmp/A.trace.json" || { echo "FAIL: the trace does not name its library"; exit 1; }
+sed 's/"file": "src\/ticket-lock-racy.json"/X/; /"hash": /d' "$tmp/A.trace.json" >"$tmp/A.cmp"
+sed 's/"file": "src\/ticket-lock-racy.json"/X/; /"hash": /d' "$tmp/B.trace.json" >"$tmp/B.cmp"
+cmp -s "$tmp/A.cmp" "$tmp/B.cmp" || { echo "FAIL: the model built at two paths gives different traces"; diff "$tmp/A.cmp" "$tmp/B.cmp" | head; exit 1; }
+printed=$(grep '^replay: ' "$tmp/A.out" | sed 's/^replay: vcpucheck //')
+grep -q -- "--load $tmp/A/build/libticket_model.so replay" <<<"$printed" || { echo "FAIL: replay command: $printed"; exit 1; }
+# shellcheck disable=SC2086
+out=$(cd / && "$tmp/prefix/bin/vcpucheck" $printed) || { echo "FAIL: the printed replay command: $out"; exit 1; }
+grep -q '^reproduced' <<<"$out" || { echo "FAIL: the printed replay command does not reproduce: $out"; exit 1; }
+set +e
+out=$("$tmp/prefix/bin/vcpucheck" replay "$tmp/A.trace.json" 2>&1)
+code=$?
+set -e
+[ "$code" = 2 ] && grep -q "load the library that defines it (the trace was made with libticket_model.so)" <<<"$out" ||
+  { echo "FAIL: replay without the library (exit $code): $out"; exit 1; }
+# A blank line above the model's code, a rebuild: the trace still reproduces, with a note.
+{ echo; cat "$tmp/B/src/ticket_model.cpp"; } >"$tmp/B/src/moved.cpp" && mv "$tmp/B/src/moved.cpp" "$tmp/B/src/ticket_model.cpp"
+step cmake --build "$tmp/B/build" --target ticket_model
+out=$("$tmp/prefix/bin/vcpucheck" --load "$tmp/B/build/libticket_model.so" replay "$tmp/A.trace.json") ||
+  { echo "FAIL: the trace does not replay after a line was added above the model's code: $out"; exit 1; }
+grep -q "source locations moved (ticket_model.cpp:[0-9]*.* is now ticket_model.cpp:[0-9]*" <<<"$out" &&
+  grep -q "is not the build of libticket_model.so the trace was made with" <<<"$out" &&
+  grep -q "the behaviour is the same" <<<"$out" && grep -q '^reproduced' <<<"$out" ||
+  { echo "FAIL: replay after moved lines: $out"; exit 1; }
+echo "plugin: faults reported and replayed; plugin traces are path-independent and survive moved lines"

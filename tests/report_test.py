@@ -4,8 +4,10 @@ that validate against their published schemas (tests/schemas).
 
 Run: python3 tests/report_test.py PATH/TO/vcpucheck   (from the repository root; ctest does this).
 """
+import glob
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -219,6 +221,42 @@ class Reports(Scratch):
                                    r".*wrong.json: expected pass")
         code, out, _ = run("run", self.scenarios(), cwd=self.tmp.name, env={"GITHUB_ACTIONS": ""})
         self.assertNotIn("::error", out)
+
+
+def shift_lines(text, by):
+    # What adding `by` lines at the top of every source file does to a trace's locations.
+    return re.sub(r"([A-Za-z0-9_+.\-/]+\.(?:cpp|hpp|S)):([0-9]+)", lambda m: f"{m[1]}:{int(m[2]) + by}", text)
+
+
+class Replay(Scratch):
+    def golden(self):
+        return sorted(glob.glob(os.path.join(ROOT, "traces", "golden", "**", "*.trace.json"), recursive=True))
+
+    def test_every_golden_trace_survives_moved_source_lines(self):
+        traces = self.golden()
+        self.assertGreater(len(traces), 20)
+        for path in traces:
+            with open(path) as f:
+                moved = self.write("moved.trace.json", json.loads(shift_lines(f.read(), 1)))
+            code, out, _ = run("replay", moved)
+            self.assertEqual(code, 0, f"{path}: {out[-600:]}")
+            self.assertRegex(out, r"note: \d+ source locations? moved \(\S+:\d+.* is now \S+:\d+.*\); "
+                                  r"the behaviour is the same", path)
+            self.assertTrue(out.endswith("reproduced: the replay matches the trace step for step\n"), path)
+
+    def test_a_real_change_of_behaviour_still_diverges_and_is_marked(self):
+        with open(self.golden()[0]) as f:
+            t = json.load(f)
+        k = len(t["events"]) // 2
+        t["events"][k]["value"] += 1
+        t["events"][k]["text"] += " (edited)"
+        code, out, _ = run("replay", self.write("changed.trace.json", t))
+        self.assertEqual(code, 1, out)
+        self.assertIn(f"DIVERGED: step {k}: the trace has", out)
+        marked = [l for l in out.splitlines() if l.startswith(">>")]
+        self.assertEqual(len(marked), 1, out)
+        self.assertRegex(marked[0], rf"^>>\s*{k}  .*<<< the trace differs here$")
+        self.assertNotIn("sleep-set-blocked", out)
 
 
 if __name__ == "__main__":

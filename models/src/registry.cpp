@@ -36,6 +36,7 @@ const SwitchDef* ModelDef::sw(const std::string& n) const {
 
 void Registry::add(ModelDef m) {
   std::string name = m.name;
+  m.library = loading_;
   if (!models_.emplace(name, std::move(m)).second) throw std::invalid_argument("model '" + name + "' registered twice");
 }
 

@@ -3,6 +3,7 @@
 #include "sim/json_input.hpp"
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 namespace vcpucheck::traces {
@@ -89,6 +90,7 @@ ordered_json to_json(const Trace& t) {
   c["depth"] = t.config.depth;
   c["execution"] = t.config.execution;
   c["memory"] = t.config.memory;
+  if (!t.config.library.empty()) c["library"] = ordered_json{{"file", t.config.library}, {"hash", t.config.library_hash}};
   j["config"] = c;
   j["threads"] = t.record.threads;
   j["schedule"] = t.record.schedule;
@@ -155,6 +157,11 @@ Trace parse_trace(const json& j, const std::string& file) {
     sim::MemoryModel m;
     if (!sim::memory_model_from_name(t.config.memory, m))
       bad(file, "/config/memory", "unknown memory model '" + t.config.memory + "' (known: sc, tso)");
+  }
+  if (c.contains("library")) {  // a model from a shared library
+    const json& lib = c.at("library");
+    t.config.library = str(lib, "file", file, "/config/library");
+    t.config.library_hash = str(lib, "hash", file, "/config/library");
   }
   const json& th = field(j, "threads", file, "");
   if (!th.is_array()) bad(file, "/threads", "expected an array");
@@ -225,7 +232,7 @@ Trace load_trace(const std::string& path) {
   return parse_trace(j, path);
 }
 
-std::string format_log(const checker::ExecutionRecord& r, bool verbose) {
+std::string format_log(const checker::ExecutionRecord& r, bool verbose, std::optional<uint64_t> mark) {
   std::ostringstream o;
   size_t width = 6;
   for (const auto& t : r.threads) width = std::max(width, t.size());
@@ -233,19 +240,35 @@ std::string format_log(const checker::ExecutionRecord& r, bool verbose) {
     std::string step = std::to_string(e.step);
     std::string text = e.text;
     if (text.size() < 40) text += std::string(40 - text.size(), ' ');
-    o << std::string(step.size() < 5 ? 5 - step.size() : 0, ' ') << step << "  " << e.thread
-      << std::string(width - std::min(width, e.thread.size()), ' ') << "  " << text << "  " << e.function << "  "
-      << e.loc;
+    const bool here = mark && *mark == e.step;
+    std::string num = std::string(step.size() < 5 ? 5 - step.size() : 0, ' ') + step;
+    if (here) num = num.rfind("  ", 0) == 0 ? ">>" + num.substr(2) : ">>" + num;
+    o << num << "  " << e.thread << std::string(width - std::min(width, e.thread.size()), ' ') << "  " << text << "  "
+      << e.function << "  " << e.loc;
     if (verbose) o << "  [" << e.op << (e.object.empty() ? "" : " " + e.object) << " value=" << e.value << "]";
+    if (here) o << "   <<< the trace differs here";
     o << "\n";
   }
   return o.str();
 }
 
+namespace {
+std::string ending(const checker::ExecutionRecord& r) {
+  switch (r.outcome) {
+    case sim::Outcome::Complete: return "no violation: every thread finished";
+    case sim::Outcome::Deadlock: return "no violation reported, but the threads deadlocked";
+    case sim::Outcome::StepBound: return "no violation before --max-steps cut the execution";
+    case sim::Outcome::Blocked: return "no violation: the execution stopped where its schedule could not go on";
+    case sim::Outcome::Violation: break;
+  }
+  return "no violation";
+}
+}  // namespace
+
 std::string format_verdict(const checker::ExecutionRecord& r) {
   std::ostringstream o;
   if (!r.violation) {
-    o << "no violation (" << sim::outcome_name(r.outcome) << ")\n";
+    o << ending(r) << "\n";
     return o.str();
   }
   const sim::Violation& v = *r.violation;
@@ -260,25 +283,54 @@ std::string format_verdict(const checker::ExecutionRecord& r) {
   return o.str();
 }
 
-std::optional<std::string> compare(const checker::ExecutionRecord& want, const checker::ExecutionRecord& got) {
+std::string without_lines(const std::string& s) {
+  // A source location is a file name with an extension, ':' and digits.
+  static const std::regex loc(R"(([A-Za-z0-9_+.\-/]+\.[A-Za-z]+):[0-9]+)");
+  return std::regex_replace(s, loc, "$1:#");
+}
+
+Comparison compare(const checker::ExecutionRecord& want, const checker::ExecutionRecord& got) {
+  Comparison c;
   const size_t n = std::min(want.log.size(), got.log.size());
   for (size_t i = 0; i < n; ++i) {
     const auto& a = want.log[i];
     const auto& b = got.log[i];
-    if (a.thread != b.thread || a.text != b.text || a.loc != b.loc || a.function != b.function)
-      return "step " + std::to_string(i) + ": the trace has `" + a.thread + ": " + a.text + " at " + a.loc +
-             "`, the model now does `" + b.thread + ": " + b.text + " at " + b.loc + "`";
+    if (a.thread != b.thread || a.op != b.op || a.object != b.object || a.value != b.value ||
+        without_lines(a.text) != without_lines(b.text)) {
+      c.diverged_at = i;
+      c.divergence = "step " + std::to_string(i) + ": the trace has `" + a.thread + ": " + a.text + " at " + a.loc +
+                     "`, the model now does `" + b.thread + ": " + b.text + " at " + b.loc + "`";
+      return c;
+    }
+    if (a.loc != b.loc || a.function != b.function || a.text != b.text) {
+      if (c.moved++ == 0) c.moved_example = a.loc + " is now " + b.loc;
+    }
   }
-  if (want.log.size() != got.log.size())
-    return "step " + std::to_string(n) + ": the trace has " + std::to_string(want.log.size()) +
-           " steps, the model now stops after " + std::to_string(got.log.size());
+  if (want.log.size() != got.log.size()) {
+    c.diverged_at = n;
+    c.divergence = want.log.size() > got.log.size()
+                       ? "step " + std::to_string(n) + ": the trace has " + std::to_string(want.log.size()) +
+                             " steps, the model now stops after " + std::to_string(got.log.size())
+                       : "step " + std::to_string(n) + ": the trace ends after " + std::to_string(want.log.size()) +
+                             " steps, the model now goes on";
+    return c;
+  }
   auto verdict = [](const checker::ExecutionRecord& r) {
-    return r.violation ? std::string(sim::violation_name(r.violation->kind)) + ": " + r.violation->message
-                       : std::string("no violation (") + sim::outcome_name(r.outcome) + ")";
+    return r.violation ? std::string(sim::violation_name(r.violation->kind)) + ": " + r.violation->message : ending(r);
   };
-  if (verdict(want) != verdict(got))
-    return "verdict: the trace ends with `" + verdict(want) + "`, the model now ends with `" + verdict(got) + "`";
-  return std::nullopt;
+  if (without_lines(verdict(want)) != without_lines(verdict(got))) {
+    c.divergence = "verdict: the trace ends with `" + verdict(want) + "`, the model now ends with `" + verdict(got) + "`";
+    return c;
+  }
+  if (want.violation && got.violation) {  // the accesses the verdict names: the same, maybe at other lines
+    const auto& a = want.violation->involved;
+    const auto& b = got.violation->involved;
+    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+      if (a[i].loc != b[i].loc && a[i].thread == b[i].thread && a[i].step == b[i].step &&
+          without_lines(a[i].what) == without_lines(b[i].what) && c.moved++ == 0)
+        c.moved_example = a[i].loc + " is now " + b[i].loc;
+  }
+  return c;
 }
 
 }  // namespace vcpucheck::traces

@@ -98,6 +98,9 @@ struct ModelDef {
   // Optional: checks a configuration before anything runs; returns {JSON path, what is wrong}, or
   // an empty path when it is fine.
   std::function<std::pair<std::string, std::string>(const Config&)> validate;
+  // The shared library the model was loaded from (`vcpucheck --load`), as given; "" when built in.
+  // Set by the loader, not by the model.
+  std::string library;
 
   const OpDef* op(const std::string& n) const;
   const SwitchDef* sw(const std::string& n) const;
@@ -117,9 +120,13 @@ class Registry {
   void add(ModelDef m);
   const ModelDef* find(const std::string& name) const;
   std::vector<const ModelDef*> all() const;  // sorted by name
+  // While a library registers its models, the loader names it here: add() records it as each
+  // model's `library`. "" again afterwards.
+  void set_loading(std::string path) { loading_ = std::move(path); }
 
  private:
   std::map<std::string, ModelDef> models_;
+  std::string loading_;
 };
 
 void register_builtin_models(Registry& r);

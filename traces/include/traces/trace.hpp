@@ -37,6 +37,8 @@ struct TraceConfig {
   uint32_t depth = 0;
   uint64_t execution = 0;  // which execution of the search this is (1-based)
   std::string memory = "sc";  // sc | tso
+  // For a model loaded with --load: the library's file name and the FNV-1a hash of its bytes.
+  std::string library, library_hash;
 };
 
 struct Trace {
@@ -62,13 +64,27 @@ class TraceError : public std::runtime_error {
 Trace parse_trace(const nlohmann::json& j, const std::string& file);
 Trace load_trace(const std::string& path);
 
-// The event log as `vcpucheck replay` prints it, one line per step.
-std::string format_log(const checker::ExecutionRecord& r, bool verbose);
-// The verdict block: the violation's message and every access involved.
+// The event log as `vcpucheck replay` prints it, one line per step; the step `mark` (a
+// divergence) is flagged ">>" in the margin.
+std::string format_log(const checker::ExecutionRecord& r, bool verbose, std::optional<uint64_t> mark = std::nullopt);
+// The verdict block: the violation's message and every access involved, or how the execution
+// ended, in the user's words.
 std::string format_verdict(const checker::ExecutionRecord& r);
 
-// Compares a replayed execution with the trace: nullopt when identical, else where and how they
-// differ ("step 12: the trace has ..., the model now does ...").
-std::optional<std::string> compare(const checker::ExecutionRecord& expected, const checker::ExecutionRecord& actual);
+// How a replayed execution compares with its trace. Behaviour is what each step does -- thread,
+// operation, object, value -- and how the execution ends; a source location or function name that
+// changed (a comment added above the code) is not behaviour: such steps are counted as moved.
+struct Comparison {
+  std::optional<uint64_t> diverged_at;  // the first step whose behaviour differs
+  std::string divergence;               // "step 12: the trace has ..., the model now does ..."
+  uint64_t moved = 0;  // steps, and accesses of the verdict, that do the same at another source line
+  std::string moved_example;            // "models/src/x.cpp:63 is now models/src/x.cpp:64"
+  bool same() const { return !diverged_at && divergence.empty(); }
+};
+Comparison compare(const checker::ExecutionRecord& expected, const checker::ExecutionRecord& actual);
+
+// "x.cpp:63 (f)" with every source line number replaced by '#': the part of a location or a
+// message that stays when code moves.
+std::string without_lines(const std::string& s);
 
 }  // namespace vcpucheck::traces
