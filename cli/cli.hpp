@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "checker/explorer.hpp"
+#include "checker/minimize.hpp"
 #include "checker/strategy.hpp"
 #include "models/registry.hpp"
 #include "models/scenario.hpp"
@@ -29,7 +30,11 @@ struct Overrides {
   std::optional<uint64_t> seed, executions, max_steps;
   std::optional<uint32_t> preemptions, depth;
   std::optional<sim::MemoryModel> memory;
+  bool minimize = true;  // --no-minimize: keep the counterexample as first found
 };
+
+// The budget of a counterexample's minimization, in executions.
+inline constexpr uint64_t kMinimizeBudget = 20000;
 
 struct Outcome {
   checker::ExploreResult result;
@@ -39,13 +44,16 @@ struct Outcome {
   std::string preemptions;  // the bound, "" when none
   sim::MemoryModel memory = sim::MemoryModel::SC;
   std::string stopped_by;  // why an interrupted search stopped: "SIGINT", "--time-limit 30"
+  std::optional<checker::Minimized> minimized;  // how the counterexample was minimized
 };
 
 models::StrategySpec effective_strategy(const models::Scenario& s, const Overrides& o);
 std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spec);
 // Runs the search; `live` (may be null) is kept up to date for progress lines. The search stops
 // early, marked interrupted, when a stop is requested (monitor.hpp).
-Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& spec, checker::LiveStats* live);
+// A counterexample is then minimized (checker/minimize.hpp) unless `minimize` is false.
+Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& spec, checker::LiveStats* live,
+                         bool minimize = true);
 // "1,234 executions (800/s), deepest 212 steps"
 std::string progress_of(const checker::LiveStats& live, double seconds);
 std::string elapsed_text(double seconds);  // "12 s", "3m07s"

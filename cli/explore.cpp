@@ -44,7 +44,8 @@ std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spe
   return std::make_unique<checker::PctStrategy>(spec.seed, spec.executions, spec.depth);
 }
 
-Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& spec, checker::LiveStats* live) {
+Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& spec, checker::LiveStats* live,
+                         bool minimize) {
   if (spec.memory == sim::MemoryModel::TSO && s.threads.size() > sim::kMaxThreads / 2)
     throw models::InputError(s.file, "/threads",
                              std::to_string(s.threads.size()) + " threads under tso: at most " +
@@ -64,8 +65,14 @@ Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& 
   out.max_steps = spec.max_steps;
   out.memory = spec.memory;
   out.preemptions = spec.preemptions ? std::to_string(*spec.preemptions) : "";
+  const checker::Setup setup = [&](sim::Execution& x) { models::setup_scenario(s, x); };
   try {
-    out.result = checker::explore(*strategy, [&](sim::Execution& x) { models::setup_scenario(s, x); }, o);
+    out.result = checker::explore(*strategy, setup, o);
+    auto& cx = out.result.counterexample;
+    if (minimize && cx && !stop_requested().load()) {
+      out.minimized = checker::minimize(*cx, setup, o, kMinimizeBudget);
+      if (out.minimized) cx = out.minimized->record;
+    }
   } catch (const std::exception& e) {  // a model that could not build its world, or broke the engine's rules
     throw UsageError(s.file + ": " + e.what());
   }
@@ -206,8 +213,25 @@ std::string replay_command(const models::Scenario& s, const std::string& trace_p
   return "vcpucheck " + (s.model->library.empty() ? "" : "--load " + s.model->library + " ") + "replay " + trace_path;
 }
 
+std::string minimized_line(const checker::Minimized& m) {
+  auto n = [](uint64_t k, const char* what) { return thousands(k) + " " + what + (k == 1 ? "" : "s"); };
+  std::string line;
+  if (m.preemptions_after < m.preemptions_before || m.steps_after < m.steps_before)
+    line = "minimized " +
+           (m.preemptions_after < m.preemptions_before
+                ? "from " + std::to_string(m.preemptions_before) + " to " + n(m.preemptions_after, "preemption")
+                : "to " + n(m.preemptions_after, "preemption") + " (as found)") +
+           ", " + thousands(m.steps_before) + " to " + n(m.steps_after, "step");
+  else
+    line = "minimal: " + n(m.preemptions_after, "preemption") + ", " + n(m.steps_after, "step");
+  line += " (" + n(m.executions, "execution") + " of context bounding";
+  if (m.cut) line += "; cut by its budget of " + thousands(kMinimizeBudget) + ": a smaller one may exist";
+  return line + ")";
+}
+
 std::string failure_report(const models::Scenario& s, const Outcome& o, const std::string& trace_path) {
   std::string out = traces::format_verdict(*o.result.counterexample);
+  if (o.minimized) out += minimized_line(*o.minimized) + "\n";
   out += "trace: " + trace_path + "\n";
   out += "replay: " + replay_command(s, trace_path) + "\n";
   return out;
@@ -223,7 +247,7 @@ int cmd_explore(const models::Registry& reg, const std::vector<std::string>& arg
   Parsed p = parse_options("explore", args,
                            {"strategy", "seed", "executions", "preemptions", "max-steps", "depth", "trace-out", "memory",
                             "progress", "time-limit"},
-                           {});
+                           {"no-minimize"});
   if (p.positional.size() != 1) throw UsageError("explore takes exactly one scenario file");
   Overrides ov = overrides_from(p);
   const ProgressOptions po = progress_options(p);
@@ -233,7 +257,7 @@ int cmd_explore(const models::Registry& reg, const std::vector<std::string>& arg
   Outcome o;
   {
     Monitor monitor(po, [&](double t) { return "vcpucheck: " + s.file + ": " + elapsed_text(t) + ", " + progress_of(live, t); });
-    o = explore_scenario(s, spec, &live);
+    o = explore_scenario(s, spec, &live, ov.minimize);
   }
   if (std::string bad = bad_input_reason(s, o); !bad.empty()) throw UsageError(bad);
   std::cout << summary_line(s, o) << "\n";

@@ -53,6 +53,7 @@ Parsed parse_options(const std::string& cmd, const std::vector<std::string>& arg
 
 Overrides overrides_from(const Parsed& p) {
   Overrides o;
+  o.minimize = !p.flags.count("no-minimize");
   if (auto s = p.get("strategy")) {
     if (*s != "dpor" && *s != "random" && *s != "pct")
       throw UsageError("--strategy expects dpor, random or pct, got '" + *s + "'");

@@ -230,7 +230,7 @@ class SharedSlots {
 int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
   Parsed p = parse_options("run", args, {"junit", "sarif", "traces-dir", "jobs", "strategy", "seed", "executions",
                                          "preemptions", "max-steps", "depth", "memory", "progress", "time-limit"},
-                           {});
+                           {"no-minimize"});
   if (p.positional.empty()) throw UsageError("run needs scenario files or directories");
   Overrides ov = overrides_from(p);
   const ProgressOptions po = progress_options(p);
@@ -260,7 +260,7 @@ int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
       models::Scenario s = models::load_scenario(f, reg);
       if (!s.name.empty()) c.name = s.name;
       models::StrategySpec spec = effective_strategy(s, ov);
-      Outcome o = explore_scenario(s, spec, live);
+      Outcome o = explore_scenario(s, spec, live, ov.minimize);
       if (std::string bad = bad_input_reason(s, o); !bad.empty()) throw UsageError(bad);
       c.seconds = o.seconds;
       c.summary = summary_line(s, o);

@@ -13,6 +13,7 @@ ContextBound::ContextBound(Options o) : opt_(o) {
 }
 
 void ContextBound::begin(sim::Execution&) {
+  ran_with_ = preemptions_;
   hash_.reset();
   repeated_ = false;
   last_ = ThreadId();

@@ -147,8 +147,12 @@ ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& opt
     x.stop_threads();
     if (x.violation()) {
       if (x.violation()->kind == sim::ViolationKind::Deadlock) ++r.deadlocks;
-      r.counterexample = record_execution(x, x.violation()->kind == sim::ViolationKind::ModelError ? sim::Outcome::Violation : o);
-      break;
+      ExecutionRecord rec =
+          record_execution(x, x.violation()->kind == sim::ViolationKind::ModelError ? sim::Outcome::Violation : o);
+      if (!opt.on_violation || opt.on_violation(rec)) {
+        r.counterexample = std::move(rec);
+        break;
+      }
     }
     if (opt.live) {
       opt.live->executions.store(r.executions, std::memory_order_relaxed);
@@ -164,6 +168,7 @@ ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& opt
       r.interrupted = true;
       break;
     }
+    if (opt.keep_going && !opt.keep_going()) break;
   }
   r.exhausted = s.exhausted();
   r.stats = s.stats();

@@ -46,6 +46,11 @@ class ContextBound final : public Strategy {
   bool bounded() const override { return stats_.pruned > 0; }
   bool repeated() const override { return repeated_; }
   StrategyStats stats() const override { return stats_; }
+  // The preemptions of the execution that ran last (or runs now): every schedule of one work
+  // item has the same number.
+  uint32_t preemptions() const { return ran_with_; }
+  // Those of the execution end() has planned next.
+  uint32_t next_preemptions() const { return preemptions_; }
 
  private:
   struct Item {            // a schedule prefix ending in a preemption
@@ -76,6 +81,7 @@ class ContextBound final : public Strategy {
   int32_t item_ = -1;
   sim::ThreadId last_;             // the thread of the last step
   uint32_t preemptions_ = 0;     // of the current item
+  uint32_t ran_with_ = 0;        // preemptions_ when the last execution began
   std::vector<uint8_t> prefix_;  // the current item's whole schedule
   std::vector<Frame> frames_;    // steps from prefix_.size() on
   TraceHash hash_;

@@ -50,6 +50,11 @@ struct ExploreOptions {
   size_t stack_size = 256 * 1024;
   LiveStats* live = nullptr;                  // updated after every execution when set
   const std::atomic<bool>* stop = nullptr;    // when it turns true, the search ends after the current execution
+  // Called with each execution that found a violation: true ends the search with it as the
+  // counterexample (what happens when unset); false goes on as if it had not failed.
+  std::function<bool(const ExecutionRecord&)> on_violation;
+  // Called after each execution: false ends the search there (not counted as interrupted).
+  std::function<bool()> keep_going;
 };
 
 struct ExploreResult {
