@@ -48,6 +48,9 @@ struct Outcome {
 };
 
 models::StrategySpec effective_strategy(const models::Scenario& s, const Overrides& o);
+// The first override that means nothing for `strategy` (--depth with dpor, --preemptions with
+// random, --seed with dpor), described; "" when every one applies.
+std::string inapplicable_option(const std::string& strategy, const Overrides& o);
 std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spec);
 // Runs the search; `live` (may be null) is kept up to date for progress lines. The search stops
 // early, marked interrupted, when a stop is requested (monitor.hpp).

@@ -35,6 +35,13 @@ models::StrategySpec effective_strategy(const models::Scenario& s, const Overrid
   return spec;
 }
 
+std::string inapplicable_option(const std::string& strategy, const Overrides& o) {
+  if (o.depth && strategy != "pct") return "--depth (the bug depth of pct)";
+  if (o.preemptions && strategy != "dpor") return "--preemptions (the preemption bound of dpor)";
+  if (o.seed && strategy == "dpor") return "--seed (dpor is exhaustive: it draws no random numbers)";
+  return "";
+}
+
 std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spec) {
   if (spec.name == "dpor") {
     if (spec.preemptions) return std::make_unique<checker::ContextBound>(checker::ContextBound::Options{*spec.preemptions});
@@ -253,6 +260,9 @@ int cmd_explore(const models::Registry& reg, const std::vector<std::string>& arg
   const ProgressOptions po = progress_options(p);
   models::Scenario s = models::load_scenario(p.positional[0], reg);
   models::StrategySpec spec = effective_strategy(s, ov);
+  if (std::string bad = inapplicable_option(spec.name, ov); !bad.empty())
+    throw UsageError(bad + " means nothing for the " + spec.name + " strategy " +
+                     (ov.strategy ? "asked for" : "of " + s.file) + "; drop it or choose another --strategy");
   checker::LiveStats live;
   Outcome o;
   {

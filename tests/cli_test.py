@@ -342,6 +342,22 @@ class Malformed(Scratch):
             self.assert_bad_input(["explore", s, opt, value], opt, "out of range")
         self.assert_bad_input(["run", s, "--jobs", "0"], "--jobs", "out of range")
 
+    def test_options_that_mean_nothing_for_the_strategy(self):
+        racy = "scenarios/litmus/racy-counter.json"
+        self.assert_bad_input(["explore", racy, "--depth", "3"], "--depth", "means nothing for the dpor strategy")
+        self.assert_bad_input(["explore", racy, "--seed", "3"], "--seed", "dpor")
+        self.assert_bad_input(["explore", racy, "--strategy", "random", "--preemptions", "2"], "--preemptions",
+                              "random strategy asked for")
+        self.assert_bad_input(["explore", racy, "--strategy", "random", "--depth", "2"], "--depth")
+        # run: left out for the scenarios it does not fit, and said on their lines; an override of the
+        # search says once that exact counts are not checked.
+        code, out, _ = run("run", "scenarios/litmus/locked-counter.json", "scenarios/bhyve/bugs/lockall-no-sx-mem-maps.json",
+                           "--preemptions", "2")
+        self.assertEqual(code, 0, out)
+        self.assertEqual(out.count("exact execution counts are not checked"), 1, out)
+        self.assertIn("lockall-no-sx-mem-maps.json  locking-rule", out)
+        self.assertIn("[--preemptions ignored: its strategy is random]", out)
+
     def test_deep_nesting_and_duplicate_keys(self):
         p = self.write("deep.json", "[" * 100000 + "]" * 100000)
         self.assert_bad_input(["explore", p], p, "nested deeper")
