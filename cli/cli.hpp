@@ -92,9 +92,10 @@ int in_child(const std::string& file, const std::function<int()>& body);
 // interrupted vcpucheck leaves no search running on its own).
 void die_with_parent(pid_t parent);
 
-int cmd_list(const models::Registry& reg, const std::vector<std::string>& args);
-int cmd_explore(const models::Registry& reg, const std::vector<std::string>& args);
-int cmd_replay(const models::Registry& reg, const std::vector<std::string>& args);
-int cmd_run(const models::Registry& reg, const std::vector<std::string>& args);
+struct Parsed;
+int cmd_list(const models::Registry& reg, const Parsed& p);
+int cmd_explore(const models::Registry& reg, const Parsed& p);
+int cmd_replay(const models::Registry& reg, const Parsed& p);
+int cmd_run(const models::Registry& reg, const Parsed& p);
 
 }  // namespace vcpucheck::cli

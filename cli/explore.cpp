@@ -250,11 +250,7 @@ std::string file_hash(const std::string& path) {
   return models::fnv1a_hex(bytes);
 }
 
-int cmd_explore(const models::Registry& reg, const std::vector<std::string>& args) {
-  Parsed p = parse_options("explore", args,
-                           {"strategy", "seed", "executions", "preemptions", "max-steps", "depth", "trace-out", "memory",
-                            "progress", "time-limit"},
-                           {"no-minimize"});
+int cmd_explore(const models::Registry& reg, const Parsed& p) {
   if (p.positional.size() != 1) throw UsageError("explore takes exactly one scenario file");
   Overrides ov = overrides_from(p);
   const ProgressOptions po = progress_options(p);

@@ -32,8 +32,7 @@ std::string args_text(const std::vector<models::ArgDef>& defs) {
 }
 }  // namespace
 
-int cmd_list(const models::Registry& reg, const std::vector<std::string>& args) {
-  Parsed p = parse_options("list", args, {}, {"json"});
+int cmd_list(const models::Registry& reg, const Parsed& p) {
   if (!p.positional.empty()) throw UsageError("list takes no arguments (did you mean `vcpucheck explore`?)");
   if (p.has("json")) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();

@@ -17,40 +17,6 @@ std::optional<uint64_t> Parsed::number(const std::string& k, uint64_t lo, uint64
   return out;
 }
 
-Parsed parse_options(const std::string& cmd, const std::vector<std::string>& args, const std::set<std::string>& valued,
-                     const std::set<std::string>& flags) {
-  Parsed p;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a.rfind("--", 0) != 0 || a == "--") {
-      p.positional.push_back(a);
-      continue;
-    }
-    std::string key = a.substr(2), value;
-    bool inline_value = false;
-    if (auto eq = key.find('='); eq != std::string::npos) {
-      value = key.substr(eq + 1);
-      key = key.substr(0, eq);
-      inline_value = true;
-    }
-    if (valued.count(key)) {
-      if (!inline_value) {
-        if (i + 1 >= args.size()) throw UsageError("option --" + key + " of '" + cmd + "' needs a value");
-        value = args[++i];
-      }
-      p.values[key] = value;
-    } else if (flags.count(key) && !inline_value) {
-      p.flags.insert(key);
-    } else {
-      std::string known;
-      for (const auto& k : valued) known += (known.empty() ? "--" : ", --") + k;
-      for (const auto& k : flags) known += (known.empty() ? "--" : ", --") + k;
-      throw UsageError("unknown option '" + a + "' for '" + cmd + "' (known: " + (known.empty() ? "none" : known) + ")");
-    }
-  }
-  return p;
-}
-
 Overrides overrides_from(const Parsed& p) {
   Overrides o;
   o.minimize = !p.flags.count("no-minimize");

@@ -1,5 +1,5 @@
-// Strict option parsing for the subcommands: every option is known, every number is a number,
-// and a mistake is a UsageError naming the option.
+// A command's parsed options (commands.hpp parses them): every number is checked here, and a
+// mistake is a UsageError naming the option.
 #pragma once
 #include <map>
 #include <optional>
@@ -25,10 +25,6 @@ struct Parsed {
   // The option's value as an integer in [lo, hi]; a UsageError naming it otherwise.
   std::optional<uint64_t> number(const std::string& k, uint64_t lo = 0, uint64_t hi = UINT64_MAX) const;
 };
-
-// `valued`: options that take a value; `flags`: options that do not.
-Parsed parse_options(const std::string& cmd, const std::vector<std::string>& args, const std::set<std::string>& valued,
-                     const std::set<std::string>& flags);
 
 Overrides overrides_from(const Parsed& p);
 // --progress SECONDS and --time-limit SECONDS

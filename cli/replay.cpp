@@ -7,8 +7,7 @@
 
 namespace vcpucheck::cli {
 
-int cmd_replay(const models::Registry& reg, const std::vector<std::string>& args) {
-  Parsed p = parse_options("replay", args, {}, {"verbose"});
+int cmd_replay(const models::Registry& reg, const Parsed& p) {
   if (p.positional.size() != 1) throw UsageError("replay takes exactly one trace file");
   const std::string& file = p.positional[0];
   traces::Trace t = traces::load_trace(file);

@@ -228,10 +228,7 @@ class SharedSlots {
 
 }  // namespace
 
-int cmd_run(const models::Registry& reg, const std::vector<std::string>& args) {
-  Parsed p = parse_options("run", args, {"junit", "sarif", "traces-dir", "jobs", "strategy", "seed", "executions",
-                                         "preemptions", "max-steps", "depth", "memory", "progress", "time-limit"},
-                           {"no-minimize"});
+int cmd_run(const models::Registry& reg, const Parsed& p) {
   if (p.positional.empty()) throw UsageError("run needs scenario files or directories");
   Overrides ov = overrides_from(p);
   const ProgressOptions po = progress_options(p);

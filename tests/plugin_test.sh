@@ -9,6 +9,9 @@ trap 'rm -rf "$tmp"' EXIT
 log="$tmp/log"
 step() { "$@" >>"$log" 2>&1 || { echo "FAIL: $*"; cat "$log"; exit 1; }; }
 step cmake --install "$build" --prefix "$tmp/prefix"
+if command -v help2man >/dev/null; then
+  [ -s "$tmp/prefix/share/man/man1/vcpucheck.1" ] || { echo "FAIL: the man page is not installed"; exit 1; }
+fi
 step cmake -S "$src/tests/plugin" -B "$tmp/plugin" -DCMAKE_PREFIX_PATH="$tmp/prefix"
 step cmake --build "$tmp/plugin"
 listing=$("$tmp/prefix/bin/vcpucheck" --load "$tmp/plugin/libticket_model.so" list)
