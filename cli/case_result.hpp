@@ -18,7 +18,8 @@ struct CaseResult {
   std::string summary;  // the search's summary line
   std::string report;   // a failure in full: every access involved, the trace, the replay command
   std::string trace;    // the trace written, "" when none
-  nlohmann::json violation;  // {kind, message, object, involved: [{thread, what, loc, step}]} or null
+  // Every distinct violation found: [{kind, message, object, step, involved: [{thread, what, loc, step}], trace}]
+  nlohmann::json violations = nlohmann::json::array();
   double seconds = 0;
 
   bool ok() const { return state == State::Passed; }

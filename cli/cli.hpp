@@ -30,21 +30,31 @@ struct Overrides {
   std::optional<uint64_t> seed, executions, max_steps;
   std::optional<uint32_t> preemptions, depth;
   std::optional<sim::MemoryModel> memory;
-  bool minimize = true;  // --no-minimize: keep the counterexample as first found
+  bool minimize = true;     // --no-minimize: keep the counterexample as first found
+  bool keep_going = false;  // --keep-going: go on after a violation, report every distinct one
+  uint64_t max_violations = 10;  // --max-violations N: with keep_going, stop after N distinct ones
 };
 
 // The budget of a counterexample's minimization, in executions.
 inline constexpr uint64_t kMinimizeBudget = 20000;
 
+// One distinct violation a search found: its counterexample, and how it was minimized.
+struct Finding {
+  checker::ExecutionRecord record;
+  std::optional<checker::Minimized> minimized;
+};
+
 struct Outcome {
-  checker::ExploreResult result;
+  checker::ExploreResult result;  // result.counterexample is findings[0]'s record
+  std::vector<Finding> findings;  // every distinct violation found (one unless keep-going), in order found
+  bool keep_going = false;
+  uint64_t max_violations = 0;
   double seconds = 0;
   std::string strategy;
   uint64_t max_steps = 0;
   std::string preemptions;  // the bound, "" when none
   sim::MemoryModel memory = sim::MemoryModel::SC;
   std::string stopped_by;  // why an interrupted search stopped: "SIGINT", "--time-limit 30"
-  std::optional<checker::Minimized> minimized;  // how the counterexample was minimized
 };
 
 models::StrategySpec effective_strategy(const models::Scenario& s, const Overrides& o);
@@ -54,9 +64,11 @@ std::string inapplicable_option(const std::string& strategy, const Overrides& o)
 std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spec);
 // Runs the search; `live` (may be null) is kept up to date for progress lines. The search stops
 // early, marked interrupted, when a stop is requested (monitor.hpp).
-// A counterexample is then minimized (checker/minimize.hpp) unless `minimize` is false.
+// Each counterexample is then minimized (checker/minimize.hpp) unless o.minimize is false; with
+// o.keep_going (or a scenario that expects several verdicts) the search goes on after each
+// violation, up to o.max_violations distinct ones (checker::violation_key).
 Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& spec, checker::LiveStats* live,
-                         bool minimize = true);
+                         const Overrides& o);
 // "1,234 executions (800/s), deepest 212 steps"
 std::string progress_of(const checker::LiveStats& live, double seconds);
 std::string elapsed_text(double seconds);  // "12 s", "3m07s"
@@ -73,14 +85,16 @@ std::string path_from_here(const std::string& file);
 std::string mirrored_trace_path(const std::string& root, const std::string& scenario_file);
 // A counterexample in full, as explore and run print it: every access involved, the trace written
 // and the command that replays it.
-std::string failure_report(const models::Scenario& s, const Outcome& o, const std::string& trace_path);
+std::string failure_report(const models::Scenario& s, const Finding& f, const std::string& trace_path);
+// The trace path of the k-th finding (0-based): `path` itself for the first, x.2.trace.json after.
+std::string nth_trace_path(const std::string& path, size_t k);
 // "vcpucheck --load /abs/libx.so replay PATH" (the --load only for a model from a library)
 std::string replay_command(const models::Scenario& s, const std::string& trace_path);
 // FNV-1a 64 of a file's bytes, in hex (a library's identity in traces).
 std::string file_hash(const std::string& path);
 // Writes the counterexample trace; returns the path written.
 std::string write_trace(const models::Scenario& s, const models::StrategySpec& spec, const Outcome& o,
-                        const std::string& path);
+                        const checker::ExecutionRecord& record, const std::string& path);
 
 // "vcpucheck died of Segmentation fault (signal 11) outside any model thread: ..." for a wait status.
 std::string died_of(int status);

@@ -38,6 +38,9 @@ const std::vector<OptionSpec>& search_options() {
       {"depth", "D", "pct: the bug depth"},
       {"memory", "sc|tso", "the memory model: sequential consistency or x86-TSO store buffers"},
       {"no-minimize", nullptr, "print and write the counterexample as first found, not minimized"},
+      {"keep-going", nullptr, "go on after a violation: report every distinct one (kind, object, locations), each "
+                              "with its own minimized trace"},
+      {"max-violations", "N", "with --keep-going: stop after N distinct violations (default 10)"},
       {"progress", "SECONDS", "a progress line on stderr every SECONDS when it is not a terminal (default 10; 0: none)"},
       {"time-limit", "SECONDS", "end the search cleanly after SECONDS, as SIGINT does (exit 3 when nothing failed)"},
   };

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
+#include <set>
 
 #include "checker/context_bound.hpp"
 #include "checker/dpor.hpp"
@@ -52,13 +54,21 @@ std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spe
 }
 
 Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& spec, checker::LiveStats* live,
-                         bool minimize) {
+                         const Overrides& ov) {
   if (spec.memory == sim::MemoryModel::TSO && s.threads.size() > sim::kMaxThreads / 2)
     throw models::InputError(s.file, "/threads",
                              std::to_string(s.threads.size()) + " threads under tso: at most " +
                                  std::to_string(sim::kMaxThreads / 2) + " (each has a store-buffer thread of its own; " +
                                  std::to_string(sim::kMaxThreads) + " threads in all)");
-  auto strategy = make_strategy(spec);
+  // Going on past a violation needs every trace of the program that stops at its violations:
+  // DPOR's race reversal only sees what an execution did, and a violation cuts it short, so
+  // keep-going explores with context bounding instead (unbounded unless --preemptions), which
+  // runs schedules, not races.
+  const bool keep_going = ov.keep_going || !s.expect.verdicts.empty();
+  auto strategy = keep_going && spec.name == "dpor"
+                      ? std::make_unique<checker::ContextBound>(checker::ContextBound::Options{
+                            spec.preemptions.value_or(std::numeric_limits<uint32_t>::max())})
+                      : make_strategy(spec);
   checker::ExploreOptions o;
   o.bounds.max_steps = spec.max_steps;
   o.bounds.memory = spec.memory;
@@ -73,13 +83,26 @@ Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& 
   out.memory = spec.memory;
   out.preemptions = spec.preemptions ? std::to_string(*spec.preemptions) : "";
   const checker::Setup setup = [&](sim::Execution& x) { models::setup_scenario(s, x); };
+  out.keep_going = keep_going;
+  out.max_violations = ov.max_violations;
+  std::set<std::string> seen;
+  if (out.keep_going)
+    o.on_violation = [&](const checker::ExecutionRecord& r) {
+      if (seen.insert(checker::violation_key(*r.violation)).second) out.findings.push_back(Finding{r, std::nullopt});
+      return out.findings.size() >= out.max_violations;
+    };
   try {
     out.result = checker::explore(*strategy, setup, o);
     auto& cx = out.result.counterexample;
-    if (minimize && cx && !stop_requested().load()) {
-      out.minimized = checker::minimize(*cx, setup, o, kMinimizeBudget);
-      if (out.minimized) cx = out.minimized->record;
-    }
+    // Without keep-going the counterexample is the one finding; with it, a counterexample the
+    // search ended with is the last finding already, or a lock-order inversion found at the end.
+    if (cx && seen.insert(checker::violation_key(*cx->violation)).second) out.findings.push_back(Finding{*cx, std::nullopt});
+    for (Finding& f : out.findings)
+      if (ov.minimize && !stop_requested().load()) {
+        f.minimized = checker::minimize(f.record, setup, o, kMinimizeBudget);
+        if (f.minimized) f.record = f.minimized->record;
+      }
+    if (!out.findings.empty()) cx = out.findings.front().record;
   } catch (const std::exception& e) {  // a model that could not build its world, or broke the engine's rules
     throw UsageError(s.file + ": " + e.what());
   }
@@ -115,8 +138,11 @@ std::string step_bound_reason(const Outcome& o) {
 std::string summary_line(const models::Scenario& s, const Outcome& o) {
   const auto& r = o.result;
   char buf[1024];
+  std::string kinds;
+  for (const Finding& f : o.findings) kinds += (kinds.empty() ? "" : ", ") + std::string(sim::violation_name(f.record.violation->kind));
   std::string verdict =
-      r.counterexample && r.counterexample->violation ? std::string(sim::violation_name(r.counterexample->violation->kind))
+      o.findings.size() > 1 ? std::to_string(o.findings.size()) + " distinct violations (" + kinds + ")"
+      : r.counterexample && r.counterexample->violation ? std::string(sim::violation_name(r.counterexample->violation->kind))
       : r.step_bounded ? "no violation within the step bound"
                        : "no violation";
   std::string how;
@@ -127,7 +153,12 @@ std::string summary_line(const models::Scenario& s, const Outcome& o) {
     if (r.stats.pruned)
       cut += std::string(cut.empty() ? "" : ", ") + "every trace with a schedule of at most --preemptions " + o.preemptions +
              " (" + std::to_string(r.stats.pruned) + " preemptions beyond it not taken)";
-    how = r.counterexample ? "search stopped at the violation"
+    how = o.keep_going && o.findings.size() >= o.max_violations
+              ? "search stopped at --max-violations " + std::to_string(o.max_violations)
+          : o.keep_going && r.interrupted ? "interrupted (" + o.stopped_by + ") before the search was done"
+          : o.keep_going && !r.exhausted ? "bounded: search cut by --executions"
+          : o.keep_going && !r.stats.pruned ? "complete: every interleaving explored by context bounding, going on after each violation"
+          : r.counterexample ? "search stopped at the violation"
           : !r.exhausted      ? "bounded: search cut by --executions"
           : cut.empty()       ? "complete: every interleaving explored"
                               : "complete only within bounds: " + cut;
@@ -159,7 +190,7 @@ std::string summary_line(const models::Scenario& s, const Outcome& o) {
 }
 
 std::string write_trace(const models::Scenario& s, const models::StrategySpec& spec, const Outcome& o,
-                        const std::string& path) {
+                        const checker::ExecutionRecord& record, const std::string& path) {
   traces::Trace t;
   t.scenario_file = std::filesystem::path(s.file).lexically_normal().string();
   t.scenario_hash = s.hash;
@@ -177,7 +208,7 @@ std::string write_trace(const models::Scenario& s, const models::StrategySpec& s
     t.config.library_hash = file_hash(s.model->library);
   }
   t.config.execution = o.result.executions;
-  t.record = *o.result.counterexample;
+  t.record = record;
   std::filesystem::path p(path);
   std::error_code ec;
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
@@ -236,9 +267,18 @@ std::string minimized_line(const checker::Minimized& m) {
   return line + ")";
 }
 
-std::string failure_report(const models::Scenario& s, const Outcome& o, const std::string& trace_path) {
-  std::string out = traces::format_verdict(*o.result.counterexample);
-  if (o.minimized) out += minimized_line(*o.minimized) + "\n";
+std::string nth_trace_path(const std::string& path, size_t k) {
+  if (k == 0) return path;
+  const std::string ext = ".trace.json";
+  const std::string n = "." + std::to_string(k + 1);
+  if (path.size() > ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0)
+    return path.substr(0, path.size() - ext.size()) + n + ext;
+  return path + n;
+}
+
+std::string failure_report(const models::Scenario& s, const Finding& f, const std::string& trace_path) {
+  std::string out = traces::format_verdict(f.record);
+  if (f.minimized) out += minimized_line(*f.minimized) + "\n";
   out += "trace: " + trace_path + "\n";
   out += "replay: " + replay_command(s, trace_path) + "\n";
   return out;
@@ -263,7 +303,7 @@ int cmd_explore(const models::Registry& reg, const Parsed& p) {
   Outcome o;
   {
     Monitor monitor(po, [&](double t) { return "vcpucheck: " + s.file + ": " + elapsed_text(t) + ", " + progress_of(live, t); });
-    o = explore_scenario(s, spec, &live, ov.minimize);
+    o = explore_scenario(s, spec, &live, ov);
   }
   if (std::string bad = bad_input_reason(s, o); !bad.empty()) throw UsageError(bad);
   std::cout << summary_line(s, o) << "\n";
@@ -274,8 +314,12 @@ int cmd_explore(const models::Registry& reg, const Parsed& p) {
     return 1;
   }
   const std::string path = p.get("trace-out").value_or(mirrored_trace_path("traces-out", s.file));
-  write_trace(s, spec, o, path);
-  std::cout << failure_report(s, o, path);
+  for (size_t k = 0; k < o.findings.size(); ++k) {
+    const std::string tp = nth_trace_path(path, k);
+    write_trace(s, spec, o, o.findings[k].record, tp);
+    if (o.findings.size() > 1) std::cout << "[" << k + 1 << "/" << o.findings.size() << "] ";
+    std::cout << failure_report(s, o.findings[k], tp);
+  }
   return 1;
 }
 

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 nlohmann::json to_json(const CaseResult& c) {
   return nlohmann::json{{"file", c.file},       {"name", c.name},     {"state", static_cast<int>(c.state)},
                         {"detail", c.detail},   {"kind", c.kind},     {"failure", c.failure},  {"summary", c.summary},
-                        {"report", c.report},   {"trace", c.trace},   {"violation", c.violation},
+                        {"report", c.report},   {"trace", c.trace},   {"violations", c.violations},
                         {"seconds", c.seconds}};
 }
 
@@ -33,7 +33,7 @@ CaseResult case_from_json(const nlohmann::json& j) {
   c.summary = j.at("summary").get<std::string>();
   c.report = j.at("report").get<std::string>();
   c.trace = j.at("trace").get<std::string>();
-  c.violation = j.at("violation");
+  c.violations = j.at("violations");
   c.seconds = j.at("seconds").get<double>();
   return c;
 }

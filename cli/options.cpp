@@ -20,6 +20,11 @@ std::optional<uint64_t> Parsed::number(const std::string& k, uint64_t lo, uint64
 Overrides overrides_from(const Parsed& p) {
   Overrides o;
   o.minimize = !p.flags.count("no-minimize");
+  o.keep_going = p.flags.count("keep-going") != 0;
+  if (auto v = p.number("max-violations", 1, 10000)) {
+    if (!o.keep_going) throw UsageError("--max-violations goes with --keep-going");
+    o.max_violations = *v;
+  }
   if (auto s = p.get("strategy")) {
     if (*s != "dpor" && *s != "random" && *s != "pct")
       throw UsageError("--strategy expects dpor, random or pct, got '" + *s + "'");

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <filesystem>
+#include <set>
 #include <thread>
 #include <fstream>
 #include <iostream>
@@ -78,6 +79,23 @@ std::string judge(const models::Scenario& s, const Outcome& o, bool counts) {
     if (counts && ex.executions && r.executions != *ex.executions)
       return "expected exactly " + std::to_string(*ex.executions) + " executions, explored " + std::to_string(r.executions);
     if (counts && ex.executions && o.strategy == "dpor" && !r.exhausted) return "the search did not finish";
+    return "";
+  }
+  if (!ex.verdicts.empty()) {  // several: with dpor exactly these, sampled some of them and nothing else
+    std::set<std::string> want, got;
+    for (auto k : ex.verdicts) want.insert(sim::violation_name(k));
+    for (const Finding& f : o.findings) got.insert(sim::violation_name(f.record.violation->kind));
+    auto list = [](const std::set<std::string>& x) {
+      std::string t;
+      for (const auto& k : x) t += (t.empty() ? "" : ", ") + k;
+      return t.empty() ? std::string("none") : t;
+    };
+    const bool exact = o.strategy == "dpor" && r.exhausted;
+    const bool subset = std::includes(want.begin(), want.end(), got.begin(), got.end());
+    if (exact ? got != want : (got.empty() || !subset))
+      return "expected the verdicts " + list(want) + (exact ? "" : " (some of them)") + ", found " + list(got) +
+             (o.findings.size() >= o.max_violations ? " (stopped at --max-violations " + std::to_string(o.max_violations) + ")"
+                                                      : "");
     return "";
   }
   if (!v)
@@ -279,21 +297,28 @@ int cmd_run(const models::Registry& reg, const Parsed& p) {
         if (bad.rfind("--seed", 0) == 0) mine.seed.reset();
         spec = effective_strategy(s, mine);
       }
-      Outcome o = explore_scenario(s, spec, live, ov.minimize);
+      Outcome o = explore_scenario(s, spec, live, ov);
       if (std::string bad = bad_input_reason(s, o); !bad.empty()) throw UsageError(bad);
       c.seconds = o.seconds;
       c.summary = summary_line(s, o);
       const auto& r = o.result;
       std::string found = "pass";
-      if (r.counterexample && r.counterexample->violation) {
-        const sim::Violation& v = *r.counterexample->violation;
-        c.kind = sim::violation_name(v.kind);
-        found = c.kind + (v.object.empty() ? "" : " on " + v.object);
-        c.violation = traces::to_json_violation(v);
-      }
-      if (r.counterexample) {
-        c.trace = write_trace(s, spec, o, mirrored_trace_path(traces_dir, f));
-        c.report = failure_report(s, o, c.trace);
+      c.violations = nlohmann::json::array();
+      const std::string first_trace = mirrored_trace_path(traces_dir, f);
+      for (size_t k = 0; k < o.findings.size(); ++k) {
+        const Finding& fd = o.findings[k];
+        const sim::Violation& v = *fd.record.violation;
+        const std::string kind = sim::violation_name(v.kind);
+        const std::string what = kind + (v.object.empty() ? "" : " on " + v.object);
+        found = k == 0 ? what : found + ", " + what;
+        if (k == 0) c.kind = kind;
+        const std::string tp = write_trace(s, spec, o, fd.record, nth_trace_path(first_trace, k));
+        if (k == 0) c.trace = tp;
+        nlohmann::json vj = traces::to_json_violation(v);
+        vj["trace"] = tp;
+        c.violations.push_back(std::move(vj));
+        c.report += (o.findings.size() > 1 ? "[" + std::to_string(k + 1) + "/" + std::to_string(o.findings.size()) + "] " : "") +
+                    failure_report(s, fd, tp);
       }
       if (r.interrupted && !r.counterexample) {
         c.state = CaseResult::State::Interrupted;
@@ -304,7 +329,8 @@ int cmd_run(const models::Registry& reg, const Parsed& p) {
       std::string why = judge(s, o, counts);
       c.state = why.empty() ? CaseResult::State::Passed : CaseResult::State::Failed;
       if (!why.empty()) {
-        const bool unexpected = !c.kind.empty() && (s.expect.pass || c.kind != sim::violation_name(s.expect.violation));
+        const bool unexpected = !c.kind.empty() && s.expect.verdicts.empty() &&
+                                (s.expect.pass || c.kind != sim::violation_name(s.expect.violation));
         c.failure = unexpected ? c.kind : r.step_bounded ? "step-bound" : "expectation-missed";
       }
       c.detail = why.empty() ? found + " (" + thousands(r.executions) + (r.executions == 1 ? " execution)" : " executions)")

@@ -91,50 +91,57 @@ void write_sarif(const std::string& path, const std::vector<CaseResult>& results
   ordered_json out = ordered_json::array();
   for (const auto& c : results) {
     const bool failed = c.state == CaseResult::State::Failed;
-    if (c.violation.is_null() && !failed) continue;
-    const std::string id = failed && !c.failure.empty() ? c.failure : c.kind.empty() ? "expectation-missed" : c.kind;
-    ordered_json r;
-    r["ruleId"] = id;
-    r["ruleIndex"] = rule(id);
-    r["level"] = "error";
-    std::string message = c.file + ": " + c.detail;
-    if (!c.violation.is_null()) message = c.file + ": " + id + ": " + c.violation.value("message", std::string());
-    r["message"] = ordered_json{{"text", message}};
-    ordered_json locations = ordered_json::array(), related = ordered_json::array();
-    if (!c.violation.is_null()) {
-      int n = 0;
-      for (const auto& inv : c.violation.value("involved", nlohmann::json::array())) {
-        const SourceLine at = parse_loc(inv.value("loc", std::string()));
-        if (at.file.empty()) continue;
-        ordered_json l;
-        l["id"] = n++;
-        l["physicalLocation"] = physical(at.file, at.line);
-        std::string what = inv.value("thread", std::string());
-        if (!inv.value("what", std::string()).empty()) what += ": " + inv.value("what", std::string());
-        if (inv.value("step", int64_t{-1}) >= 0) what += " [step " + std::to_string(inv.value("step", int64_t{0})) + "]";
-        l["message"] = ordered_json{{"text", what}};
-        (locations.empty() ? locations : related).push_back(std::move(l));
+    std::vector<nlohmann::json> found(c.violations.begin(), c.violations.end());
+    if (found.empty() && failed) found.push_back(nlohmann::json());  // a failure without a violation
+    for (size_t k = 0; k < found.size(); ++k) {
+      const nlohmann::json& v = found[k];
+      const std::string id = !v.is_null()       ? v.value("kind", std::string("violation"))
+                             : !c.failure.empty() ? c.failure
+                                                  : "expectation-missed";
+      ordered_json r;
+      r["ruleId"] = id;
+      r["ruleIndex"] = rule(id);
+      r["level"] = "error";
+      const std::string message =
+          v.is_null() ? c.file + ": " + c.detail : c.file + ": " + id + ": " + v.value("message", std::string());
+      r["message"] = ordered_json{{"text", message}};
+      ordered_json locations = ordered_json::array(), related = ordered_json::array();
+      if (!v.is_null()) {
+        int n = 0;
+        for (const auto& inv : v.value("involved", nlohmann::json::array())) {
+          const SourceLine at = parse_loc(inv.value("loc", std::string()));
+          if (at.file.empty()) continue;
+          ordered_json l;
+          l["id"] = n++;
+          l["physicalLocation"] = physical(at.file, at.line);
+          std::string what = inv.value("thread", std::string());
+          if (!inv.value("what", std::string()).empty()) what += ": " + inv.value("what", std::string());
+          if (inv.value("step", int64_t{-1}) >= 0) what += " [step " + std::to_string(inv.value("step", int64_t{0})) + "]";
+          l["message"] = ordered_json{{"text", what}};
+          (locations.empty() ? locations : related).push_back(std::move(l));
+        }
       }
+      if (locations.empty()) {  // no source line: the scenario file itself
+        ordered_json l;
+        l["physicalLocation"] = physical(c.file, 1);
+        locations.push_back(std::move(l));
+      }
+      r["locations"] = std::move(locations);
+      if (!related.empty()) r["relatedLocations"] = std::move(related);
+      const std::string trace = v.is_null() ? c.trace : v.value("trace", std::string());
+      if (!trace.empty()) {
+        ordered_json a;
+        a["description"] = ordered_json{{"text", "the counterexample trace; replay: vcpucheck replay " + trace}};
+        a["artifactLocation"] = ordered_json{{"uri", trace}, {"uriBaseId", "SRCROOT"}};
+        r["attachments"] = ordered_json::array({std::move(a)});
+      }
+      if (!failed)
+        r["suppressions"] = ordered_json::array(
+            {ordered_json{{"kind", "external"}, {"justification", "the scenario " + c.file + " expects this violation"}}});
+      r["partialFingerprints"] = ordered_json{{"vcpucheckScenario/v1", c.file + ":" + id + ":" + std::to_string(k)}};
+      r["properties"] = ordered_json{{"scenario", c.file}, {"report", c.report}};
+      out.push_back(std::move(r));
     }
-    if (locations.empty()) {  // no source line: the scenario file itself
-      ordered_json l;
-      l["physicalLocation"] = physical(c.file, 1);
-      locations.push_back(std::move(l));
-    }
-    r["locations"] = std::move(locations);
-    if (!related.empty()) r["relatedLocations"] = std::move(related);
-    if (!c.trace.empty()) {
-      ordered_json a;
-      a["description"] = ordered_json{{"text", "the counterexample trace; replay: vcpucheck replay " + c.trace}};
-      a["artifactLocation"] = ordered_json{{"uri", c.trace}, {"uriBaseId", "SRCROOT"}};
-      r["attachments"] = ordered_json::array({std::move(a)});
-    }
-    if (!failed)
-      r["suppressions"] = ordered_json::array(
-          {ordered_json{{"kind", "external"}, {"justification", "the scenario " + c.file + " expects this violation"}}});
-    r["partialFingerprints"] = ordered_json{{"vcpucheckScenario/v1", c.file + ":" + id}};
-    r["properties"] = ordered_json{{"scenario", c.file}, {"report", c.report}};
-    out.push_back(std::move(r));
   }
   ordered_json driver;
   driver["name"] = "vcpucheck";
@@ -178,8 +185,8 @@ void github_annotations(const std::vector<CaseResult>& results) {
   for (const auto& c : results) {
     if (c.state != CaseResult::State::Failed && c.state != CaseResult::State::BadInput) continue;
     SourceLine at{c.file, 0};
-    if (!c.violation.is_null())
-      for (const auto& inv : c.violation.value("involved", nlohmann::json::array()))
+    if (!c.violations.empty())
+      for (const auto& inv : c.violations[0].value("involved", nlohmann::json::array()))
         if (SourceLine l = parse_loc(inv.value("loc", std::string())); !l.file.empty()) {
           at = l;
           break;

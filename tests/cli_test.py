@@ -90,6 +90,14 @@ class BadInput(Scratch):
         p = self.write("s.json", variant(expect={"verdict": "boom"}))
         self.assert_bad_input(["explore", p], p, "/expect/verdict", "unknown verdict 'boom'")
 
+    def test_bad_verdicts(self):
+        for expect, needle in (({"verdicts": []}, "non-empty array"),
+                               ({"verdicts": ["data-race", "frob"]}, "unknown violation kind 'frob'"),
+                               ({"verdicts": ["data-race", "data-race"]}, "listed twice"),
+                               ({"verdict": "data-race", "verdicts": ["data-race"]}, "not both")):
+            p = self.write("s.json", variant(expect=expect))
+            self.assert_bad_input(["explore", p], p, "/expect/verdicts", needle)
+
     def test_trace_of_another_format(self):
         code, out, _ = run("explore", "scenarios/litmus/racy-counter.json", "--trace-out", os.path.join(self.tmp.name, "t.json"))
         self.assertEqual(code, 1)

@@ -256,6 +256,46 @@ class Minimize(Scratch):
         self.assertEqual(code, 0, out)
 
 
+class KeepGoing(Scratch):
+    BUG = os.path.join(ROOT, "scenarios", "bhyve", "bugs", "lockall-no-sx.json")
+
+    def test_every_distinct_violation_with_its_own_trace(self):
+        trace = os.path.join(self.tmp.name, "t.trace.json")
+        code, out, _ = run("explore", self.BUG, "--keep-going", "--trace-out", trace)
+        self.assertEqual(code, 1, out)
+        self.assertRegex(out.splitlines()[0], r": 4 distinct violations \(locking-rule, assertion, assertion, "
+                                              r"illegal-transition\) in \d+ executions \(complete: ")
+        for k, path in enumerate([trace] + [trace.replace(".trace.json", f".{n}.trace.json") for n in (2, 3, 4)]):
+            self.assertIn(f"[{k + 1}/4] ", out)
+            self.assertIn("trace: " + path, out)
+            with open(path) as f:
+                kind = json.load(f)["verdict"]["kind"]
+            self.assertEqual(kind, ["locking-rule", "assertion", "assertion", "illegal-transition"][k])
+            code, rep, _ = run("replay", path)
+            self.assertEqual(code, 0, rep)
+        self.assertEqual(len(re.findall(r"^(minimal|minimized)", out, re.M)), 4, out)
+
+    def test_max_violations(self):
+        code, out, _ = run("explore", self.BUG, "--keep-going", "--max-violations", "2")
+        self.assertEqual(code, 1, out)
+        self.assertIn("2 distinct violations (locking-rule, assertion)", out)
+        self.assertIn("search stopped at --max-violations 2", out)
+        code, _, err = run("explore", self.BUG, "--max-violations", "2")
+        self.assertEqual(code, 2, err)
+        self.assertIn("--max-violations goes with --keep-going", err)
+
+    def test_a_scenario_expecting_several_verdicts(self):
+        ok = os.path.join(ROOT, "scenarios", "kvm", "bugs", "no-kvm-lock-every-symptom.json")
+        code, out, _ = run("run", ok, cwd=self.tmp.name)
+        self.assertEqual(code, 0, out)
+        with open(ok) as f:
+            s = json.load(f)
+        s["expect"] = {"verdicts": ["use-before-init", "double-free"]}
+        code, out, _ = run("run", self.write("wrong.json", s), cwd=self.tmp.name)
+        self.assertEqual(code, 1, out)
+        self.assertIn("expected the verdicts double-free, use-before-init, found use-after-free, use-before-init", out)
+
+
 def shift_lines(text, by):
     # What adding `by` lines at the top of every source file does to a trace's locations.
     return re.sub(r"([A-Za-z0-9_+.\-/]+\.(?:cpp|hpp|S)):([0-9]+)", lambda m: f"{m[1]}:{int(m[2]) + by}", text)

@@ -1,5 +1,7 @@
 #include "models/scenario.hpp"
 
+#include <algorithm>
+
 #include "sim/json_input.hpp"
 
 #include <cstdio>
@@ -263,7 +265,7 @@ Scenario parse_checked(const json& j, const std::string& file, const Registry& r
   if (!j.contains("expect")) c.fail("/expect", "missing field 'expect' (every scenario states its expected verdict)");
   const json& ex = j["expect"];
   c.want(ex, ex.is_object(), "/expect", "an object");
-  c.only(ex, "/expect", {"verdict", "executions", "object", "step_bound"});
+  c.only(ex, "/expect", {"verdict", "verdicts", "executions", "object", "step_bound"});
   if (ex.contains("step_bound")) {
     const json& sb = ex["step_bound"];
     c.want(sb, sb.is_string(), "/expect/step_bound", "\"allowed\" or \"forbidden\"");
@@ -272,7 +274,27 @@ Scenario parse_checked(const json& j, const std::string& file, const Registry& r
       c.fail("/expect/step_bound", "expected \"allowed\" or \"forbidden\", found '" + v + "'");
     s.expect.step_bound_allowed = v == "allowed";
   }
-  if (!ex.contains("verdict")) c.fail("/expect/verdict", "missing field 'verdict'");
+  if (ex.contains("verdicts")) {
+    if (ex.contains("verdict")) c.fail("/expect/verdicts", "give 'verdict' or 'verdicts', not both");
+    const json& vs = ex["verdicts"];
+    c.want(vs, vs.is_array() && !vs.empty(), "/expect/verdicts", "a non-empty array of violation kinds");
+    for (size_t i = 0; i < vs.size(); ++i) {
+      const std::string path = "/expect/verdicts/" + std::to_string(i);
+      c.want(vs[i], vs[i].is_string(), path, "a violation kind");
+      sim::ViolationKind k;
+      if (!sim::violation_from_name(vs[i].get<std::string>(), k))
+        c.fail(path, "unknown violation kind '" + vs[i].get<std::string>() + "'");
+      if (std::find(s.expect.verdicts.begin(), s.expect.verdicts.end(), k) != s.expect.verdicts.end())
+        c.fail(path, "'" + vs[i].get<std::string>() + "' is listed twice");
+      s.expect.verdicts.push_back(k);
+    }
+    for (const char* f : {"executions", "object"})
+      if (ex.contains(f)) c.fail(std::string("/expect/") + f, std::string("'") + f + "' does not go with 'verdicts'");
+    s.expect.pass = false;
+    s.expect.violation = s.expect.verdicts[0];
+    return s;
+  }
+  if (!ex.contains("verdict")) c.fail("/expect/verdict", "missing field 'verdict' (or 'verdicts')");
   c.want(ex["verdict"], ex["verdict"].is_string(), "/expect/verdict", "\"pass\" or a violation kind");
   std::string verdict = ex["verdict"].get<std::string>();
   if (verdict == "pass") {

@@ -59,6 +59,9 @@ struct Expectation {
   std::optional<uint64_t> executions;  // pass: the exact number of executions
   std::optional<std::string> object;   // violation: the object it must name (substring)
   bool step_bound_allowed = false;     // executions cut by max_steps still meet it ("step_bound": "allowed")
+  // "verdicts": [...]: a scenario with several distinct violations, explored on after each one;
+  // `violation` is then the first of them.
+  std::vector<sim::ViolationKind> verdicts;
 };
 
 struct Scenario {
