@@ -6,12 +6,14 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "checker/explorer.hpp"
 #include "checker/minimize.hpp"
+#include "checker/stacks.hpp"
 #include "checker/strategy.hpp"
 #include "models/registry.hpp"
 #include "models/scenario.hpp"
@@ -42,6 +44,7 @@ inline constexpr uint64_t kMinimizeBudget = 20000;
 struct Finding {
   checker::ExecutionRecord record;
   std::optional<checker::Minimized> minimized;
+  std::map<int64_t, checker::AccessContext> contexts;  // call stacks and held locks, by step (checker/stacks.hpp)
 };
 
 struct Outcome {

@@ -169,8 +169,9 @@ Invocation parse_command_line(int argc, char** argv) {
     if (!b->sub->parsed()) continue;
     inv.command = b->spec->name;
     inv.options.positional = b->positional;
-    for (const auto& [name, opt] : b->opts) {
-      if (opt->count() == 0) continue;
+    for (const auto& entry : b->opts) {
+      const std::string& name = entry.first;
+      if (entry.second->count() == 0) continue;
       const auto spec = std::find_if(b->spec->options.begin(), b->spec->options.end(),
                                       [&](const OptionSpec& o) { return name == o.name; });
       if (spec->value)

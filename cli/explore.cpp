@@ -93,6 +93,7 @@ Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& 
     };
   try {
     out.result = checker::explore(*strategy, setup, o);
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();  // the search's own
     auto& cx = out.result.counterexample;
     // Without keep-going the counterexample is the one finding; with it, a counterexample the
     // search ended with is the last finding already, or a lock-order inversion found at the end.
@@ -102,11 +103,13 @@ Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& 
         f.minimized = checker::minimize(f.record, setup, o, kMinimizeBudget);
         if (f.minimized) f.record = f.minimized->record;
       }
+    for (Finding& f : out.findings)  // a hang would take the watchdog's time again: not re-run
+      if (f.record.violation->kind != sim::ViolationKind::ModelCrash && !stop_requested().load())
+        f.contexts = checker::access_contexts(f.record, setup, o);
     if (!out.findings.empty()) cx = out.findings.front().record;
   } catch (const std::exception& e) {  // a model that could not build its world, or broke the engine's rules
     throw UsageError(s.file + ": " + e.what());
   }
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (out.result.interrupted) out.stopped_by = stop_reason();
   return out;
 }
@@ -276,8 +279,33 @@ std::string nth_trace_path(const std::string& path, size_t k) {
   return path + n;
 }
 
+// The verdict as a lockdep or KCSAN splat: each access involved with where it ran, the locks its
+// thread held and the model's call stack to it.
+std::string splat(const Finding& f) {
+  const checker::ExecutionRecord& r = f.record;
+  if (!r.violation) return traces::format_verdict(r);
+  const sim::Violation& v = *r.violation;
+  std::string out = std::string(sim::violation_name(v.kind)) + ": " + v.message + "\n";
+  for (const auto& i : v.involved) {
+    out += "  " + i.thread + (i.what.empty() ? "" : ": " + i.what) + "\n      at " + i.loc;
+    if (i.step >= 0) out += "  [step " + std::to_string(i.step) + "]";
+    out += "\n";
+    auto c = f.contexts.find(i.step);
+    if (c == f.contexts.end()) continue;
+    std::string held;
+    for (const auto& l : c->second.held) held += (held.empty() ? "" : ", ") + l;
+    out += "      " + (held.empty() ? std::string("holding no locks") : "holding " + held) + "\n";
+    // The model's frames from the access out to the thread's entry (inlined ones excepted).
+    if (!c->second.stack.empty()) {
+      out += "      call stack:\n";
+      for (const auto& frame : c->second.stack) out += "        " + frame + "\n";
+    }
+  }
+  return out;
+}
+
 std::string failure_report(const models::Scenario& s, const Finding& f, const std::string& trace_path) {
-  std::string out = traces::format_verdict(f.record);
+  std::string out = splat(f);
   if (f.minimized) out += minimized_line(*f.minimized) + "\n";
   out += "trace: " + trace_path + "\n";
   out += "replay: " + replay_command(s, trace_path) + "\n";

@@ -14,6 +14,22 @@ std::string pending_text(const sim::Execution& x, ThreadId t) {
   return s;
 }
 
+// "acquire A since step 12, holding B, C": what a stuck thread waits in, since when (the step
+// after its last one: it has asked for that operation ever since), and the locks it holds.
+std::string waiting_text(const sim::Execution& x, ThreadId t, int64_t& since) {
+  since = 0;
+  const auto& ev = x.events();
+  for (size_t i = ev.size(); i-- > 0;)
+    if (ev[i].tid == t) {
+      since = static_cast<int64_t>(i) + 1;
+      break;
+    }
+  std::string s = pending_text(x, t) + " since step " + std::to_string(since);
+  std::string held;
+  for (sim::ObjectId l : x.thread(t).held) held += (held.empty() ? "" : ", ") + x.object(l).name;
+  return s + (held.empty() ? ", holding no locks" : ", holding " + held);
+}
+
 std::optional<ThreadId> waits_for(const sim::Execution& x, ThreadId t) {
   const sim::ThreadInfo& ti = x.thread(t);
   if (!ti.has_pending || !ti.pending.obj.valid()) return std::nullopt;
@@ -46,10 +62,12 @@ sim::Violation deadlock_report(const sim::Execution& x) {
       ThreadId t = path[i];
       ThreadId w = *waits_for(x, t);
       const sim::PendingOp& op = x.thread(t).pending;
+      int64_t since = 0;
+      const std::string waiting = waiting_text(x, t, since);
       cycle += (cycle.empty() ? "" : "; ") + x.thread(t).name + " waits in " + pending_text(x, t) + " for " +
                x.thread(w).name;
-      v.involved.push_back(sim::Involved{x.thread(t).name, pending_text(x, t),
-                                         sim::where(op.loc), v.step});
+      v.involved.push_back(sim::Involved{x.thread(t).name, "waits for " + x.thread(w).name + " in " + waiting,
+                                         sim::where(op.loc), since});
       if (v.object.empty() && op.obj.valid()) v.object = x.object(op.obj).name;
     }
     v.message = "wait-for cycle: " + cycle;
@@ -60,10 +78,15 @@ sim::Violation deadlock_report(const sim::Execution& x) {
     ThreadId t(i);
     const sim::ThreadInfo& ti = x.thread(t);
     if (ti.finished || !ti.has_pending) continue;
+    int64_t since = 0;
+    const std::string waiting = waiting_text(x, t, since);
     who += (who.empty() ? "" : "; ") + ti.name + " waits in " + pending_text(x, t);
-    v.involved.push_back(sim::Involved{ti.name, pending_text(x, t),
-                                       sim::where(ti.pending.loc),
-                                       v.step});
+    // Waiting for a thread (the owner of a lock), or for a wakeup nothing left can send.
+    const auto w = waits_for(x, t);
+    v.involved.push_back(sim::Involved{ti.name,
+                                       w ? "waits for " + x.thread(*w).name + " in " + waiting
+                                         : "waits in " + waiting + " (nothing left can wake it)",
+                                       sim::where(ti.pending.loc), since});
     if (v.object.empty() && ti.pending.obj.valid()) v.object = x.object(ti.pending.obj).name;
   }
   v.message = "no thread can run: " + who;

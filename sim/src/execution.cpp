@@ -398,6 +398,7 @@ void Execution::report(Violation v) {
   if (violation_) return;  // the first violation is the one reported
   if (v.step < 0) v.step = static_cast<int64_t>(events_.size());
   violation_ = std::move(v);
+  for (Observer* o : observers_) o->on_violation(*this, *violation_);
 }
 
 void Execution::fail(Violation v) {

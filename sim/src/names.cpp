@@ -6,8 +6,11 @@
 
 namespace vcpucheck::sim {
 
-std::string function_name(const Loc& l) {
-  const std::string f = l.function_name();
+std::string function_name(const Loc& l) { return short_function_name(l.function_name()); }
+
+std::string short_function_name(std::string f) {
+  // A demangled name (a stack frame's) spells the anonymous namespace with parentheses.
+  for (size_t p; (p = f.find("(anonymous namespace)::")) != std::string::npos;) f.erase(p, 23);
   // The name ends at the first '(' outside template brackets.
   int depth = 0;
   size_t end = f.size();
@@ -32,7 +35,8 @@ std::string function_name(const Loc& l) {
   // Drop namespaces: keep the last two components when the next-to-last is a class.
   for (const char* ns : {"vcpucheck::", "models::", "sim::", "checker::", "{anonymous}::", "(anonymous namespace)::"})
     for (size_t p; (p = name.find(ns)) != std::string::npos;) name.erase(p, std::strlen(ns));
-  if (f.find("<lambda", end) != std::string::npos) name = "lambda in " + name;
+  if (f.find("<lambda", end) != std::string::npos || f.find("{lambda", end) != std::string::npos)
+    name = "lambda in " + name;
   return name;
 }
 

@@ -75,6 +75,9 @@ class Observer {
   // An access made while the model builds its initial state (no thread, not a step).
   virtual void on_setup(const Execution&, const Event&) {}
   virtual void on_end(Execution&) {}
+  // The execution's (first) violation, as it is reported -- inside the violating thread when a
+  // thread reports it, so its call stack is the violation's.
+  virtual void on_violation(const Execution&, const Violation&) {}
 };
 
 enum class Outcome : uint8_t { Complete, Deadlock, Violation, StepBound, Blocked };

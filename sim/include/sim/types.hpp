@@ -61,6 +61,8 @@ inline std::string loc_string(const Loc& l) {
 // The function a location is in, as a reader names it: "vm_alloc_vcpu", "Vlapic::write_icr",
 // "lambda in register_litmus_models" -- no return type, parameters or namespaces.
 std::string function_name(const Loc& l);
+// "bhyve::vcpu_init" from a C++ function's full name (__PRETTY_FUNCTION__ or a demangled frame).
+std::string short_function_name(std::string full);
 
 // "models/bhyve/vmm.cpp:120 (vm_alloc_vcpu)"
 inline std::string where(const Loc& l) { return loc_string(l) + " (" + function_name(l) + ")"; }
