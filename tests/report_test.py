@@ -170,6 +170,30 @@ class Failures(Scratch):
         self.assertEqual(written, [os.path.join(out_dir, "r.trace.json")])
 
 
+class Splat(Scratch):
+    def test_accesses_with_held_locks_and_call_stacks(self):
+        code, out, _ = run("explore", os.path.join(ROOT, "scenarios", "bhyve-ap", "bugs", "rendezvous-all-dmask.json"),
+                           "--trace-out", os.path.join(self.tmp.name, "t.json"))
+        self.assertEqual(code, 1, out)
+        lines = out.splitlines()
+        at = next(i for i, l in enumerate(lines) if l.startswith("      at models/src/bhyve/vm_ipi.cpp:"))
+        self.assertEqual(lines[at + 1], "      holding vm.cdev")
+        self.assertEqual(lines[at + 2], "      call stack:")
+        frames = [l for l in lines[at + 3:] if l.startswith("        ")]
+        self.assertGreaterEqual(len(frames), 2, out)
+        for f in frames:
+            self.assertRegex(f, r"^        [\w:]+.*  models/src/bhyve/\w+\.cpp:\d+$")
+        self.assertIn("bhyve_vcpu_thread", frames[-1])  # out to the thread's entry
+
+    def test_deadlock_says_when_each_thread_began_to_wait(self):
+        code, out, _ = run("explore", os.path.join(ROOT, "scenarios", "litmus", "abba-deadlock.json"),
+                           "--trace-out", os.path.join(self.tmp.name, "t.json"))
+        self.assertEqual(code, 1, out)
+        self.assertIn("deadlock: wait-for cycle: T1 waits in acquire B for T2; T2 waits in acquire A for T1", out)
+        self.assertRegex(out, r"T1: waits for T2 in acquire B since step \d+, holding A\n")
+        self.assertRegex(out, r"T2: waits for T1 in acquire A since step \d+, holding B\n")
+
+
 class Reports(Scratch):
     def scenarios(self):
         self.write("s/wrong.json", {**RACY, "expect": {"verdict": "pass"}})
