@@ -169,7 +169,8 @@ std::string summary_line(const models::Scenario& s, const Outcome& o) {
       how += "; " + std::to_string(r.stats.repeated + r.stats.cached) + " more schedules led to traces already explored";
     if (r.blocked)  // redundant work the search could not avoid: not counted as executions
       how += "; " + std::to_string(r.blocked) + (r.blocked == 1 ? " execution" : " executions") +
-             " blocked by sleep sets";
+             (o.preemptions.empty() && !o.keep_going ? " blocked by sleep sets"
+                                                     : " stopped in states already explored");
   }
   else
     how = "sampled (" + o.strategy + ")";

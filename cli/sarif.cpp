@@ -1,5 +1,5 @@
 // SARIF 2.1.0 for GitHub code scanning, and GitHub Actions annotations. One result per violation
-// found, located at the model source line of its first access, the other accesses as related
+// found, located at the model source line of the access that found it, the other accesses as related
 // locations and the trace as an attachment. A violation the scenario expects (a bug scenario) is
 // still a result, but suppressed, so code scanning lists it as dismissed rather than as an alert.
 #include <cstdio>
@@ -107,8 +107,12 @@ void write_sarif(const std::string& path, const std::vector<CaseResult>& results
       r["message"] = ordered_json{{"text", message}};
       ordered_json locations = ordered_json::array(), related = ordered_json::array();
       if (!v.is_null()) {
+        // The access that found it -- the last involved, the one the violation stopped at -- is the
+        // result's location; the accesses it conflicts with are related locations.
         int n = 0;
-        for (const auto& inv : v.value("involved", nlohmann::json::array())) {
+        const nlohmann::json involved = v.value("involved", nlohmann::json::array());
+        for (auto it = involved.rbegin(); it != involved.rend(); ++it) {
+          const auto& inv = *it;
           const SourceLine at = parse_loc(inv.value("loc", std::string()));
           if (at.file.empty()) continue;
           ordered_json l;
@@ -185,12 +189,14 @@ void github_annotations(const std::vector<CaseResult>& results) {
   for (const auto& c : results) {
     if (c.state != CaseResult::State::Failed && c.state != CaseResult::State::BadInput) continue;
     SourceLine at{c.file, 0};
-    if (!c.violations.empty())
-      for (const auto& inv : c.violations[0].value("involved", nlohmann::json::array()))
-        if (SourceLine l = parse_loc(inv.value("loc", std::string())); !l.file.empty()) {
+    if (!c.violations.empty()) {
+      const nlohmann::json involved = c.violations[0].value("involved", nlohmann::json::array());
+      for (auto it = involved.rbegin(); it != involved.rend(); ++it)  // the access that found it
+        if (SourceLine l = parse_loc(it->value("loc", std::string())); !l.file.empty()) {
           at = l;
           break;
         }
+    }
     std::cout << "::error file=" << esc(at.file, true);
     if (at.line) std::cout << ",line=" << at.line;
     std::cout << ",title=" << esc("vcpucheck: " + (c.failure.empty() ? std::string("scenario failed") : c.failure), true)

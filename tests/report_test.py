@@ -7,6 +7,7 @@ Run: python3 tests/report_test.py PATH/TO/vcpucheck   (from the repository root;
 import glob
 import json
 import os
+import pty
 import re
 import shutil
 import signal
@@ -121,6 +122,35 @@ class Interrupt(Scratch):
             xml = f.read()
         self.assertIn('skipped="2"', xml)
         self.assertEqual(xml.count("<skipped message="), 2)
+
+    def test_a_terminal_gets_a_live_line(self):
+        # stderr on a pseudo-terminal: the progress line is rewritten in place ("\r", erase line).
+        master, slave = pty.openpty()
+        p = subprocess.Popen([VCPUCHECK, "explore", LONG], cwd=ROOT, stdout=subprocess.PIPE, stderr=slave, text=True)
+        os.close(slave)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        seen = b""
+        while seen.count(b"\r\033[K") < 2:
+            chunk = os.read(master, 4096)
+            self.assertTrue(chunk, seen)
+            seen += chunk
+        self.assertNotIn(b"\n", seen)  # one line, rewritten
+        self.assertIn(b"executions (", seen)
+        p.send_signal(signal.SIGINT)
+        out, _ = p.communicate(timeout=120)
+        os.close(master)
+        self.assertEqual(p.returncode, 3, out)
+
+    def test_progress_with_jobs_names_every_running_scenario(self):
+        for name in ("a.json", "b.json"):
+            shutil.copy(LONG, os.path.join(self.tmp.name, name))
+        p = self.start("run", self.tmp.name, "--jobs", "2", "--progress", "1")
+        seen = self.wait_for_progress(p, "b.json (")
+        self.assertRegex(seen[-1], r"0 of 2 scenarios done \(0 failed\); running: .*a.json \(.*\), .*b.json \(")
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=120)
+        self.assertEqual(p.returncode, 3, out + err)
+        self.assertEqual(out.count("STOP  "), 2, out)
 
     def test_time_limit_stops_run(self):
         shutil.copy(LONG, os.path.join(self.tmp.name, "long.json"))

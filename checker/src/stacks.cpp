@@ -1,6 +1,6 @@
 #include "checker/stacks.hpp"
 
-#define BOOST_STACKTRACE_USE_BACKTRACE
+#define BOOST_STACKTRACE_LINK  // the implementation: libboost_stacktrace_backtrace (libbacktrace)
 #include <boost/stacktrace.hpp>
 
 #include <algorithm>
