@@ -151,7 +151,6 @@ void write_sarif(const std::string& path, const std::vector<CaseResult>& results
   driver["name"] = "vcpucheck";
   std::string version = traces::kToolVersion;
   driver["semanticVersion"] = version.substr(version.rfind(' ') + 1);
-  driver["informationUri"] = "https://github.com/vcpucheck/vcpucheck";
   driver["rules"] = std::move(rules);
   ordered_json run;
   run["tool"] = ordered_json{{"driver", std::move(driver)}};
