@@ -13,6 +13,7 @@ while IFS= read -r trace; do
   grep -q '^reproduced:' <<<"$out" || { echo "FAIL: $trace: no 'reproduced' line"; exit 1; }
   scenario=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["scenario"]["file"])' "$trace")
   set +e
+  rm -f "$tmp"/again*.json  # never compare with an earlier scenario's trace
   "$vcpucheck" explore "$scenario" --trace-out "$tmp/again.trace.json" >/dev/null
   rc=$?
   set -e
