@@ -265,8 +265,9 @@ std::string minimized_line(const checker::Minimized& m) {
                 : "to " + n(m.preemptions_after, "preemption") + " (as found)") +
            ", " + thousands(m.steps_before) + " to " + n(m.steps_after, "step");
   else
-    line = "minimal: " + n(m.preemptions_after, "preemption") + ", " + n(m.steps_after, "step");
-  line += " (" + n(m.executions, "execution") + " of context bounding";
+    line = std::string(m.cut ? "kept as found: " : "minimal: ") + n(m.preemptions_after, "preemption") + ", " +
+           n(m.steps_after, "step");
+  line += " (" + n(m.executions, "schedule") + " of context bounding";
   if (m.cut) line += "; cut by its budget of " + thousands(kMinimizeBudget) + ": a smaller one may exist";
   return line + ")";
 }

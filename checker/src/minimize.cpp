@@ -107,11 +107,18 @@ std::optional<Minimized> minimize(const ExecutionRecord& found, const Setup& set
     return false;
   };
   // Once the iteration after the first match begins, nothing with fewer preemptions is left.
-  mo.keep_going = [&] { return !best_at || cb.next_preemptions() <= *best_at; };
+  // The budget counts every schedule run, those that repeat an explored trace included.
+  uint64_t runs = 0;
+  bool spent = false, ended = false;
+  mo.keep_going = [&] {
+    if (++runs >= budget) spent = true;
+    ended = spent || (best_at && cb.next_preemptions() > *best_at);
+    return !ended;
+  };
   const ExploreResult r = explore(cb, setup, mo);
-  m.executions = r.executions;
+  m.executions = ended ? runs : runs + 1;  // the last schedule, when the strategy itself ended
   // Not exhausted and still in the iteration that could hold something smaller: the budget or a stop ended it.
-  m.cut = r.interrupted || (!r.exhausted && !(best_at && cb.next_preemptions() > *best_at));
+  m.cut = r.interrupted || spent || (!r.exhausted && !(best_at && cb.next_preemptions() > *best_at));
   return m;
 }
 

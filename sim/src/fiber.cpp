@@ -19,6 +19,7 @@ namespace ctx = boost::context;
 // goes to and completed on the other side (compiler-rt's fiber-switch interface).
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/common_interface_defs.h>
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/lsan_interface.h>
 #define VCPUCHECK_ASAN 1
 #endif
@@ -50,7 +51,14 @@ FiberPool::FiberPool(std::size_t stack_size) {
 }
 
 FiberPool::~FiberPool() {
-  for (void* base : free_) ::munmap(base, stack_size_ + page_size());
+  for (void* base : free_) {
+#ifdef VCPUCHECK_ASAN
+    // A fiber stopped mid-stack leaves its frames' marks in the shadow; whatever is mapped here
+    // next (another library's buffers) must not inherit them.
+    __asan_unpoison_memory_region(base, stack_size_ + page_size());
+#endif
+    ::munmap(base, stack_size_ + page_size());
+  }
 }
 
 void* FiberPool::take() {

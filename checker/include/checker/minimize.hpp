@@ -30,7 +30,7 @@ struct Minimized {
   ExecutionRecord record;  // the smallest counterexample found (the input when nothing smaller is)
   uint32_t preemptions_before = 0, preemptions_after = 0;
   uint64_t steps_before = 0, steps_after = 0;
-  uint64_t executions = 0;  // of the minimizing search
+  uint64_t executions = 0;  // schedules the minimizing search ran (repeats of explored traces included)
   bool cut = false;         // the budget (or a stop) ended it before it was done
 };
 
