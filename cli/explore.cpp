@@ -281,33 +281,8 @@ std::string nth_trace_path(const std::string& path, size_t k) {
   return path + n;
 }
 
-// The verdict as a lockdep or KCSAN splat: each access involved with where it ran, the locks its
-// thread held and the model's call stack to it.
-std::string splat(const Finding& f) {
-  const checker::ExecutionRecord& r = f.record;
-  if (!r.violation) return traces::format_verdict(r);
-  const sim::Violation& v = *r.violation;
-  std::string out = std::string(sim::violation_name(v.kind)) + ": " + v.message + "\n";
-  for (const auto& i : v.involved) {
-    out += "  " + i.thread + (i.what.empty() ? "" : ": " + i.what) + "\n      at " + i.loc;
-    if (i.step >= 0) out += "  [step " + std::to_string(i.step) + "]";
-    out += "\n";
-    auto c = f.contexts.find(i.step);
-    if (c == f.contexts.end()) continue;
-    std::string held;
-    for (const auto& l : c->second.held) held += (held.empty() ? "" : ", ") + l;
-    out += "      " + (held.empty() ? std::string("holding no locks") : "holding " + held) + "\n";
-    // The model's frames from the access out to the thread's entry (inlined ones excepted).
-    if (!c->second.stack.empty()) {
-      out += "      call stack:\n";
-      for (const auto& frame : c->second.stack) out += "        " + frame + "\n";
-    }
-  }
-  return out;
-}
-
 std::string failure_report(const models::Scenario& s, const Finding& f, const std::string& trace_path) {
-  std::string out = splat(f);
+  std::string out = traces::format_verdict(f.record, &f.contexts);
   if (f.minimized) out += minimized_line(*f.minimized) + "\n";
   out += "trace: " + trace_path + "\n";
   out += "replay: " + replay_command(s, trace_path) + "\n";

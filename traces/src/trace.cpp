@@ -265,7 +265,7 @@ std::string ending(const checker::ExecutionRecord& r) {
 }
 }  // namespace
 
-std::string format_verdict(const checker::ExecutionRecord& r) {
+std::string format_verdict(const checker::ExecutionRecord& r, const std::map<int64_t, checker::AccessContext>* contexts) {
   std::ostringstream o;
   if (!r.violation) {
     o << ending(r) << "\n";
@@ -279,6 +279,16 @@ std::string format_verdict(const checker::ExecutionRecord& r) {
     o << "\n      at " << i.loc;
     if (i.step >= 0) o << "  [step " << i.step << "]";
     o << "\n";
+    auto c = contexts ? contexts->find(i.step) : std::map<int64_t, checker::AccessContext>::const_iterator();
+    if (!contexts || c == contexts->end()) continue;
+    std::string held;
+    for (const auto& l : c->second.held) held += (held.empty() ? "" : ", ") + l;
+    o << "      " << (held.empty() ? std::string("holding no locks") : "holding " + held) << "\n";
+    // The model's frames from the access out to the thread's entry (inlined ones excepted).
+    if (!c->second.stack.empty()) {
+      o << "      call stack:\n";
+      for (const auto& frame : c->second.stack) o << "        " << frame << "\n";
+    }
   }
   return o.str();
 }

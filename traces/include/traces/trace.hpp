@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/explorer.hpp"
+#include "checker/stacks.hpp"
 #include "sim/json_input.hpp"
 
 namespace vcpucheck::traces {
@@ -68,8 +69,10 @@ Trace load_trace(const std::string& path);
 // divergence) is flagged ">>" in the margin.
 std::string format_log(const checker::ExecutionRecord& r, bool verbose, std::optional<uint64_t> mark = std::nullopt);
 // The verdict block: the violation's message and every access involved, or how the execution
-// ended, in the user's words.
-std::string format_verdict(const checker::ExecutionRecord& r);
+// ended, in the user's words. With `contexts` (checker/stacks.hpp), each access also shows the
+// locks its thread held and the model's call stack, as a lockdep or KCSAN splat does.
+std::string format_verdict(const checker::ExecutionRecord& r,
+                           const std::map<int64_t, checker::AccessContext>* contexts = nullptr);
 
 // How a replayed execution compares with its trace. Behaviour is what each step does -- thread,
 // operation, object, value -- and how the execution ends; a source location or function name that
