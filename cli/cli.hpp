@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -61,9 +62,15 @@ struct Outcome {
 };
 
 models::StrategySpec effective_strategy(const models::Scenario& s, const Overrides& o);
-// The first override that means nothing for `strategy` (--depth with dpor, --preemptions with
-// random, --seed with dpor), described; "" when every one applies.
-std::string inapplicable_option(const std::string& strategy, const Overrides& o);
+// An override that means nothing for a strategy (--depth with dpor, --preemptions with random,
+// --seed with dpor): its flag, what it is for, and how to leave it out.
+struct InapplicableOption {
+  std::string flag;  // "--depth"
+  std::string what;  // "the bug depth of pct"
+  void (*drop)(Overrides&);
+};
+// The first override that means nothing for `strategy`; none when every one applies.
+std::optional<InapplicableOption> inapplicable_option(const std::string& strategy, const Overrides& o);
 std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spec);
 // Runs the search; `live` (may be null) is kept up to date for progress lines. The search stops
 // early, marked interrupted, when a stop is requested (monitor.hpp).
@@ -105,14 +112,20 @@ std::string died_of(int status);
 // of a signal is reported as a model-crash of `file` with exit 1 (isolate.cpp).
 int in_child(const std::string& file, const std::function<int()>& body);
 
-// Called first in a child forked by explore or run: it dies with vcpucheck (a killed or
-// interrupted vcpucheck leaves no search running on its own).
+// Called first in a child forked by explore: it dies with vcpucheck (a killed or interrupted
+// vcpucheck leaves no search running on its own).
 void die_with_parent(pid_t parent);
+// Starts this executable again with `args` (args[0] included) as a search process of run: it
+// dies with vcpucheck, ignores SIGINT and SIGTERM, takes stop_signal() from its parent, and gets
+// each descriptor `from` as `to`. Registered as a child (monitor.hpp); -1 when fork fails.
+pid_t spawn_search(const std::vector<std::string>& args, const std::vector<std::pair<int, int>>& fds);
 
 struct Parsed;
 int cmd_list(const models::Registry& reg, const Parsed& p);
 int cmd_explore(const models::Registry& reg, const Parsed& p);
 int cmd_replay(const models::Registry& reg, const Parsed& p);
-int cmd_run(const models::Registry& reg, const Parsed& p);
+// `self`: this executable's path and the options before the command that load its models
+// (--load, --watchdog), to start each scenario's search process with (run_case.hpp).
+int cmd_run(const models::Registry& reg, const Parsed& p, const std::vector<std::string>& self);
 
 }  // namespace vcpucheck::cli

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cassert>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -22,6 +23,7 @@ struct OptionSpec {
 
 struct CommandSpec {
   const char* name;
+  bool hidden;  // run's own search process (run_case.hpp): not in --help, the man page or errors
   const char* args;  // the positional arguments' name, "" when none
   const char* args_help;
   const char* help;
@@ -41,35 +43,50 @@ const std::vector<OptionSpec>& search_options() {
       {"keep-going", nullptr, "go on after a violation: report every distinct one (kind, object, locations), each "
                               "with its own minimized trace"},
       {"max-violations", "N", "with --keep-going: stop after N distinct violations (default 10)"},
+  };
+  return o;
+}
+
+// How a search is watched: by the process the user started.
+const std::vector<OptionSpec>& watch_options() {
+  static const std::vector<OptionSpec> o = {
       {"progress", "SECONDS", "a progress line on stderr every SECONDS when it is not a terminal (default 10; 0: none)"},
       {"time-limit", "SECONDS", "end the search cleanly after SECONDS, as SIGINT does (exit 3 when nothing failed)"},
   };
   return o;
 }
 
-std::vector<OptionSpec> with_search(std::vector<OptionSpec> own) {
+std::vector<OptionSpec> with_search(std::vector<OptionSpec> own, bool watched = true) {
+  if (watched) own.insert(own.begin(), watch_options().begin(), watch_options().end());
   own.insert(own.begin(), search_options().begin(), search_options().end());
   return own;
 }
 
+const OptionSpec kTracesDir = {"traces-dir", "DIR",
+                               "root of the trace tree mirroring the scenario paths (default traces-out)"};
+
 const std::vector<CommandSpec>& commands() {
   static const std::vector<CommandSpec> c = {
-      {"list", "", "", "List the models, their operations, parameters and bug switches.",
+      {"list", false, "", "", "List the models, their operations, parameters and bug switches.",
        {{"json", nullptr, "print them as JSON"}}},
-      {"explore", "SCENARIO", "the scenario file (JSON, scenarios/scenario.schema.json)",
+      {"explore", false, "SCENARIO", "the scenario file (JSON, scenarios/scenario.schema.json)",
        "Explore one scenario's interleavings; on a violation print the report, write the minimized trace and the "
        "command that replays it.",
        with_search({{"trace-out", "PATH", "where to write the counterexample trace (default: traces-out/ mirroring "
                                           "the scenario's path)"}})},
-      {"replay", "TRACE", "a trace written by explore or run (traces/trace.schema.json)", "Re-execute a trace, print its interleaved event log, and check it still reproduces.",
+      {"replay", false, "TRACE", "a trace written by explore or run (traces/trace.schema.json)", "Re-execute a trace, print its interleaved event log, and check it still reproduces.",
        {{"verbose", nullptr, "add each step's raw operation, object and value"}}},
-      {"run", "PATHS", "scenario files, and directories searched for them (*.trace.json files are not scenarios)",
+      {"run", false, "PATHS", "scenario files, and directories searched for them (*.trace.json files are not scenarios)",
        "Run scenario files (directories recursively) and check each against its expected verdict; print every "
        "failure in full.",
        with_search({{"jobs", "N", "scenarios explored in parallel (output stays in file order)"},
                     {"junit", "FILE", "write a JUnit XML report (Jenkins, GitLab, GitHub)"},
                     {"sarif", "FILE", "write a SARIF 2.1.0 report (GitHub code scanning)"},
-                    {"traces-dir", "DIR", "root of the trace tree mirroring the scenario paths (default traces-out)"}})},
+                    kTracesDir})},
+      {"run-scenario", true, "", "", "The search process of one scenario of run.",
+       with_search({{"scenario", "FILE", "the scenario file (given as --scenario=FILE: it may begin with a dash)"},
+                    kTracesDir},
+                   false)},
   };
   return c;
 }
@@ -79,6 +96,12 @@ const char* kFooter =
     "cut by --max-steps, or a trace that no longer reproduces; 2 bad input or usage (one line naming the file and "
     "field); 3 interrupted (SIGINT, SIGTERM, --time-limit) before the search was done, with nothing failed.";
 
+const CommandSpec* find_command(const std::string& name) {
+  for (const auto& c : commands())
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
 std::string known_options(const CommandSpec& c) {
   std::string k;
   for (const auto& o : c.options) k += (k.empty() ? "--" : ", --") + std::string(o.name);
@@ -86,9 +109,11 @@ std::string known_options(const CommandSpec& c) {
 }
 
 std::string command_list() {
+  std::vector<std::string> shown;
+  for (const auto& c : commands())
+    if (!c.hidden) shown.push_back(c.name);
   std::string s;
-  for (size_t i = 0; i < commands().size(); ++i)
-    s += std::string(i == 0 ? "" : i + 1 == commands().size() ? " or " : ", ") + commands()[i].name;
+  for (size_t i = 0; i < shown.size(); ++i) s += (i == 0 ? "" : i + 1 == shown.size() ? " or " : ", ") + shown[i];
   return s;
 }
 
@@ -122,6 +147,7 @@ Invocation parse_command_line(int argc, char** argv) {
     b->spec = &c;
     b->sub = app.add_subcommand(c.name, c.help);
     b->sub->footer(kFooter);
+    if (c.hidden) b->sub->group("");
     if (*c.args) b->sub->add_option(c.args, b->positional, c.args_help)->type_name("")->expected(0, -1);
     for (const auto& o : c.options) {
       const std::string flag = std::string("--") + o.name;
@@ -183,6 +209,20 @@ Invocation parse_command_line(int argc, char** argv) {
   if (inv.command.empty())
     throw UsageError("no command given (" + command_list() + "; see vcpucheck --help)");
   return inv;
+}
+
+std::vector<std::string> command_arguments(const Parsed& p, const std::string& command) {
+  const CommandSpec* c = find_command(command);
+  assert(c && "command_arguments: no such command");
+  std::vector<std::string> args;
+  for (const auto& o : c->options) {
+    if (o.value) {  // --name=value: a value beginning with a dash is still the value
+      if (auto v = p.get(o.name)) args.push_back(std::string("--") + o.name + "=" + *v);
+    } else if (p.flags.count(o.name)) {
+      args.push_back(std::string("--") + o.name);
+    }
+  }
+  return args;
 }
 
 }  // namespace vcpucheck::cli

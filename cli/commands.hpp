@@ -21,4 +21,8 @@ struct Invocation {
 // Parses argv; prints help or the version itself (command stays ""). A UsageError otherwise.
 Invocation parse_command_line(int argc, char** argv);
 
+// The options of `p` that `command` takes, as arguments ("--seed", "3", "--keep-going"), in the
+// table's order: how run passes its search options on to a scenario's search process.
+std::vector<std::string> command_arguments(const Parsed& p, const std::string& command);
+
 }  // namespace vcpucheck::cli

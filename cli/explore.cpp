@@ -37,11 +37,14 @@ models::StrategySpec effective_strategy(const models::Scenario& s, const Overrid
   return spec;
 }
 
-std::string inapplicable_option(const std::string& strategy, const Overrides& o) {
-  if (o.depth && strategy != "pct") return "--depth (the bug depth of pct)";
-  if (o.preemptions && strategy != "dpor") return "--preemptions (the preemption bound of dpor)";
-  if (o.seed && strategy == "dpor") return "--seed (dpor is exhaustive: it draws no random numbers)";
-  return "";
+std::optional<InapplicableOption> inapplicable_option(const std::string& strategy, const Overrides& o) {
+  if (o.depth && strategy != "pct")
+    return InapplicableOption{"--depth", "the bug depth of pct", [](Overrides& x) { x.depth.reset(); }};
+  if (o.preemptions && strategy != "dpor")
+    return InapplicableOption{"--preemptions", "the preemption bound of dpor", [](Overrides& x) { x.preemptions.reset(); }};
+  if (o.seed && strategy == "dpor")
+    return InapplicableOption{"--seed", "dpor is exhaustive: it draws no random numbers", [](Overrides& x) { x.seed.reset(); }};
+  return std::nullopt;
 }
 
 std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spec) {
@@ -117,8 +120,13 @@ Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& 
 std::string progress_of(const checker::LiveStats& live, double seconds) {
   const uint64_t n = live.executions.load(std::memory_order_relaxed);
   const uint64_t rate = seconds > 0 ? static_cast<uint64_t>(static_cast<double>(n) / seconds) : 0;
-  return thousands(n) + " executions (" + thousands(rate) + "/s), deepest " +
-         thousands(live.deepest.load(std::memory_order_relaxed)) + " steps";
+  std::string s = thousands(n) + " executions (" + thousands(rate) + "/s), deepest " +
+                  thousands(live.deepest.load(std::memory_order_relaxed)) + " steps";
+  // The search ended with a violation and its counterexample is being minimized: the executions
+  // stand still, the minimization's schedules move.
+  if (const uint64_t m = live.minimizing.load(std::memory_order_relaxed))
+    s += ", minimizing the counterexample (" + thousands(m) + (m == 1 ? " schedule)" : " schedules)");
+  return s;
 }
 
 std::string elapsed_text(double seconds) {
@@ -301,8 +309,8 @@ int cmd_explore(const models::Registry& reg, const Parsed& p) {
   const ProgressOptions po = progress_options(p);
   models::Scenario s = models::load_scenario(p.positional[0], reg);
   models::StrategySpec spec = effective_strategy(s, ov);
-  if (std::string bad = inapplicable_option(spec.name, ov); !bad.empty())
-    throw UsageError(bad + " means nothing for the " + spec.name + " strategy " +
+  if (auto bad = inapplicable_option(spec.name, ov))
+    throw UsageError(bad->flag + " (" + bad->what + ") means nothing for the " + spec.name + " strategy " +
                      (ov.strategy ? "asked for" : "of " + s.file) + "; drop it or choose another --strategy");
   checker::LiveStats live;
   Outcome o;

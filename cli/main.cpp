@@ -9,6 +9,7 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "monitor.hpp"
+#include "run_case.hpp"
 #include "sim/fault.hpp"
 #include "traces/trace.hpp"
 
@@ -85,6 +86,10 @@ int main(int argc, char** argv) {
   return guarded([&] {
     if (inv.command == "list") return cli::cmd_list(reg, p);
     if (inv.command == "replay") return cli::cmd_replay(reg, p);
-    return cli::cmd_run(reg, p);
+    if (inv.command == "run-scenario") return cli::cmd_run_scenario(reg, p);
+    std::vector<std::string> self = {argv[0]};
+    for (const auto& lib : inv.load) self.insert(self.end(), {"--load", lib});
+    if (inv.watchdog) self.insert(self.end(), {"--watchdog", *inv.watchdog});
+    return cli::cmd_run(reg, p, self);
   });
 }

@@ -20,14 +20,16 @@ std::atomic<bool> g_stop{false};
 std::atomic<int> g_signals{0};  // stop signals received by this process
 std::atomic<pid_t> g_children[kMaxChildren];
 
-// Why the first stop came, in memory shared with every forked search (mapped before the first
-// fork), so a child stopped by its parent reports the user's reason, not the parent's signal.
+// Why the first stop came, in memory shared with every search process (a memfd page: forked
+// children inherit the mapping, started ones map the descriptor they are given), so a child
+// stopped by its parent reports the user's reason, not the parent's signal.
 struct Why {
   std::atomic<int> cause{0};  // SIGINT, SIGTERM, or -1 for request_stop()
   char text[96] = {};         // request_stop()'s reason
 };
 Why g_local_why;
 Why* g_why = &g_local_why;
+int g_why_fd = -1;
 
 void signal_children() {
   for (auto& c : g_children)
@@ -55,15 +57,47 @@ void handle(int sig, void (*fn)(int)) {
   ::sigaction(sig, &sa, nullptr);
 }
 
+Why* map_why(int fd) {
+  void* p = ::mmap(nullptr, sizeof(Why), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  return p == MAP_FAILED ? nullptr : static_cast<Why*>(p);
+}
+
+// SIGINT or SIGTERM ignored when vcpucheck started (a background job of a script, or a search
+// process its parent started) stays ignored, as Unix programs do.
+bool ignored_at_start(int sig) {
+  struct sigaction old;
+  return ::sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN;
+}
+
 }  // namespace
 
 void install_stop_handlers() {
-  void* p = ::mmap(nullptr, sizeof(Why), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (p != MAP_FAILED) g_why = new (p) Why;
-  handle(SIGINT, on_stop_signal);
-  handle(SIGTERM, on_stop_signal);
+  const int fd = ::memfd_create("vcpucheck-stop", MFD_CLOEXEC);
+  if (fd >= 0 && ::ftruncate(fd, sizeof(Why)) == 0) {
+    if (Why* w = map_why(fd)) {
+      g_why = new (w) Why;
+      g_why_fd = fd;
+    }
+  }
+  if (g_why_fd < 0 && fd >= 0) ::close(fd);
+  for (int sig : {SIGINT, SIGTERM})
+    if (!ignored_at_start(sig)) handle(sig, on_stop_signal);
   handle(kStopSignal, on_stop_signal);
+  // A started search process has kStopSignal blocked until here (spawn_search, isolate.cpp): one
+  // sent before this handler existed is delivered now, instead of killing it.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, kStopSignal);
+  ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
+
+int stop_reason_fd() { return g_why_fd; }
+
+void attach_stop_reason(int fd) {
+  if (Why* w = map_why(fd)) g_why = w;
+}
+
+int stop_signal() { return kStopSignal; }
 
 void stop_handlers_in_child() {
   for (auto& c : g_children) c.store(0);  // the parent's children are not this one's

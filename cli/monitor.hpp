@@ -3,9 +3,9 @@
 // Stopping. The first SIGINT or SIGTERM -- or the end of --time-limit -- asks every search to end
 // cleanly after its current execution: it prints its summary so far, writes the traces of what it
 // found and the reports asked for, and vcpucheck exits kInterrupted. A second SIGINT or SIGTERM
-// ends vcpucheck at once. Searches run in forked children (isolate.cpp): a child ignores SIGINT
+// ends vcpucheck at once. Searches run in child processes (isolate.cpp): a child ignores SIGINT
 // and SIGTERM (a terminal's Ctrl-C reaches the whole process group) and takes its stop request
-// from its parent as kStopSignal, so one Ctrl-C is one request however many processes see it.
+// from its parent as stop_signal(), so one Ctrl-C is one request however many processes see it.
 //
 // Progress. On a terminal, a live line rewritten in place; otherwise (a CI log) one line every
 // --progress seconds. The clock decides only what is printed and when the time limit ends the
@@ -24,10 +24,16 @@ namespace vcpucheck::cli {
 
 inline constexpr int kExitInterrupted = 3;  // beside 0 pass, 1 violation, 2 bad input
 
-// Installed once, in the process the user starts.
+// Installed once, first thing in every vcpucheck process.
 void install_stop_handlers();
 // Called first in a forked search process.
 void stop_handlers_in_child();
+// The signal a parent sends its search processes to stop them (SIGUSR1).
+int stop_signal();
+// The descriptor of the shared page that holds why the first stop came (-1 without one); a
+// started search process is given it and maps it with attach_stop_reason.
+int stop_reason_fd();
+void attach_stop_reason(int fd);
 // True once a stop was requested; the flag searches poll between executions.
 const std::atomic<bool>& stop_requested();
 // Requests a stop as a signal does (the time limit, or the fork-less fallback of a child).

@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -23,6 +24,8 @@
 #include "cli.hpp"
 #include "monitor.hpp"
 #include "options.hpp"
+#include "run_case.hpp"
+#include "commands.hpp"
 #include "traces/trace.hpp"
 
 namespace vcpucheck::cli {
@@ -67,91 +70,55 @@ std::vector<std::string> collect(const std::vector<std::string>& inputs) {
   return files;
 }
 
-// Checks the result against the scenario's expectation; returns "" when met, else why not.
-// `counts`: false when the command line changed the search, so an exact count means nothing.
-std::string judge(const models::Scenario& s, const Outcome& o, bool counts) {
-  const auto& r = o.result;
-  const auto& ex = s.expect;
-  const sim::Violation* v = r.counterexample && r.counterexample->violation ? &*r.counterexample->violation : nullptr;
-  if (ex.pass) {
-    if (v) return std::string("expected pass, found ") + sim::violation_name(v->kind) + ": " + v->message;
-    if (r.step_bounded && !ex.step_bound_allowed) return step_bound_reason(o);
-    if (counts && ex.executions && r.executions != *ex.executions)
-      return "expected exactly " + std::to_string(*ex.executions) + " executions, explored " + std::to_string(r.executions);
-    if (counts && ex.executions && o.strategy == "dpor" && !r.exhausted) return "the search did not finish";
-    return "";
-  }
-  if (!ex.verdicts.empty()) {  // several: with dpor exactly these, sampled some of them and nothing else
-    std::set<std::string> want, got;
-    for (auto k : ex.verdicts) want.insert(sim::violation_name(k));
-    for (const Finding& f : o.findings) got.insert(sim::violation_name(f.record.violation->kind));
-    auto list = [](const std::set<std::string>& x) {
-      std::string t;
-      for (const auto& k : x) t += (t.empty() ? "" : ", ") + k;
-      return t.empty() ? std::string("none") : t;
-    };
-    const bool exact = o.strategy == "dpor" && r.exhausted;
-    const bool subset = std::includes(want.begin(), want.end(), got.begin(), got.end());
-    if (exact ? got != want : (got.empty() || !subset))
-      return "expected the verdicts " + list(want) + (exact ? "" : " (some of them)") + ", found " + list(got) +
-             (o.findings.size() >= o.max_violations ? " (stopped at --max-violations " + std::to_string(o.max_violations) + ")"
-                                                      : "");
-    return "";
-  }
-  if (!v)
-    return std::string("expected ") + sim::violation_name(ex.violation) + ", found no violation in " +
-           std::to_string(r.executions) + " executions" + (r.step_bounded ? " (" + step_bound_reason(o) + ")" : "");
-  if (v->kind != ex.violation)
-    return std::string("expected ") + sim::violation_name(ex.violation) + ", found " + sim::violation_name(v->kind) + ": " +
-           v->message;
-  if (ex.object && v->object.find(*ex.object) == std::string::npos && v->message.find(*ex.object) == std::string::npos)
-    return std::string("found ") + sim::violation_name(v->kind) + " but on '" + v->object + "', expected it to name '" +
-           *ex.object + "'";
-  return "";
-}
 
-// Runs one scenario in a child process: whatever its model does -- corrupt the heap, crash
-// where no fiber can catch it (sim/fault.hpp), exhaust memory -- costs that scenario only. The
-// child sends its result back over a pipe; a child that dies instead is that scenario's failure.
-// `live` is shared memory the child keeps up to date for the progress line.
-using RunOne = std::function<CaseResult(const std::string&, checker::LiveStats*)>;
+// One worker's page of shared memory: the progress of the search process it started
+// (run_case.hpp's kLiveFd), for the progress line.
+class LiveSlot {
+ public:
+  LiveSlot() {
+    fd_ = ::memfd_create("vcpucheck-live", MFD_CLOEXEC);
+    if (fd_ < 0) return;
+    void* p = ::ftruncate(fd_, sizeof(checker::LiveStats)) == 0
+                  ? ::mmap(nullptr, sizeof(checker::LiveStats), PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0)
+                  : MAP_FAILED;
+    if (p == MAP_FAILED) {
+      ::close(fd_);
+      fd_ = -1;
+      return;
+    }
+    shared_ = new (p) checker::LiveStats;
+  }
+  ~LiveSlot() {
+    if (shared_) ::munmap(shared_, sizeof(checker::LiveStats));
+    if (fd_ >= 0) ::close(fd_);
+  }
+  LiveSlot(const LiveSlot&) = delete;
+  LiveSlot& operator=(const LiveSlot&) = delete;
+  checker::LiveStats& stats() { return shared_ ? *shared_ : local_; }
+  int fd() const { return fd_; }  // -1 without shared memory
 
-CaseResult isolated(const std::string& f, const RunOne& one, checker::LiveStats* live,
-                    const std::function<bool(const std::string&)>& expects) {
-  // Under --jobs, another worker forks too: a child forked between this pipe() and the close of
-  // its write end below would hold that end open, and this read would wait for that child's
-  // scenario to end as well. Creating, forking and closing under one lock keeps each write end in
-  // its own child only.
-  static std::mutex fork_mu;
+ private:
+  int fd_ = -1;
+  checker::LiveStats* shared_ = nullptr;
+  checker::LiveStats local_;  // without shared memory: progress of a search run in this process
+};
+
+// Runs one scenario in a search process of its own (`args`, run_case.hpp): whatever its model
+// does -- corrupt the heap, crash where no fiber can catch it (sim/fault.hpp), exhaust memory --
+// costs that scenario only. The process sends its result back over a pipe; one that dies
+// instead is that scenario's failure. Without a process, `here` runs it in this one.
+CaseResult isolated(const std::string& f, const std::vector<std::string>& args, LiveSlot& slot,
+                    const std::function<CaseResult()>& here, const std::function<bool(const std::string&)>& expects) {
   int fds[2];
-  std::unique_lock<std::mutex> forking(fork_mu);
-  if (::pipe(fds) != 0) {
-    forking.unlock();
-    return one(f, live);
-  }
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
+  if (slot.fd() < 0 || stop_reason_fd() < 0 || ::pipe2(fds, O_CLOEXEC) != 0) return here();
+  // Every descriptor of this process is close-on-exec: a search process another worker starts
+  // meanwhile holds none of them past its exec, so this read ends when this search does.
+  const pid_t pid = spawn_search(args, {{fds[1], kResultFd}, {slot.fd(), kLiveFd}, {stop_reason_fd(), kStopFd}});
+  ::close(fds[1]);
   if (pid < 0) {
     ::close(fds[0]);
-    ::close(fds[1]);
-    forking.unlock();
-    return one(f, live);
+    return here();
   }
-  if (pid == 0) {
-    die_with_parent(parent);
-    ::close(fds[0]);
-    const std::string out =
-        to_json(one(f, live)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    for (size_t done = 0; done < out.size();) {
-      const ssize_t n = ::write(fds[1], out.data() + done, out.size() - done);
-      if (n <= 0) ::_exit(3);
-      done += static_cast<size_t>(n);
-    }
-    ::_exit(0);
-  }
-  register_child(pid);
-  ::close(fds[1]);
-  forking.unlock();
   std::string in;
   char buf[4096];
   for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
@@ -177,7 +144,9 @@ CaseResult isolated(const std::string& f, const RunOne& one, checker::LiveStats*
   c.name = fs::path(f).stem().string();
   c.state = CaseResult::State::Failed;
   if (!WIFSIGNALED(status)) {
-    c.detail = "vcpucheck ended without a result on this scenario (exit " + std::to_string(WEXITSTATUS(status)) + ")";
+    c.detail = WEXITSTATUS(status) == 127
+                   ? "vcpucheck could not start the search process for this scenario (exec of /proc/self/exe failed)"
+                   : "vcpucheck ended without a result on this scenario (exit " + std::to_string(WEXITSTATUS(status)) + ")";
     return c;
   }
   // Died of a signal outside every fiber: a model crash all the same (a destructor, say), or
@@ -221,32 +190,9 @@ std::string indent(const std::string& text, const std::string& by) {
   return out;
 }
 
-// One slot of shared memory per worker: what its child's search has done so far.
-class SharedSlots {
- public:
-  explicit SharedSlots(size_t n) : n_(n) {
-    void* p = ::mmap(nullptr, sizeof(checker::LiveStats) * n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) {
-      local_.resize(n);
-      slots_ = nullptr;
-    } else {
-      slots_ = new (p) checker::LiveStats[n];
-    }
-  }
-  ~SharedSlots() {
-    if (slots_) ::munmap(slots_, sizeof(checker::LiveStats) * n_);
-  }
-  checker::LiveStats& operator[](size_t i) { return slots_ ? slots_[i] : local_[i]; }
-
- private:
-  size_t n_;
-  checker::LiveStats* slots_;
-  std::deque<checker::LiveStats> local_;  // without shared memory: progress of in-process runs only
-};
-
 }  // namespace
 
-int cmd_run(const models::Registry& reg, const Parsed& p) {
+int cmd_run(const models::Registry& reg, const Parsed& p, const std::vector<std::string>& self) {
   if (p.positional.empty()) throw UsageError("run needs scenario files or directories");
   Overrides ov = overrides_from(p);
   const ProgressOptions po = progress_options(p);
@@ -259,18 +205,16 @@ int cmd_run(const models::Registry& reg, const Parsed& p) {
     if (ec || !fs::is_directory(*traces_opt))
       throw UsageError(*traces_opt + ": cannot use as --traces-dir: " + (ec ? ec.message() : "not a directory"));
   }
-  const std::string traces_dir = traces_opt.value_or("traces-out");
+  const RunSettings rs{ov, traces_opt.value_or("traces-out")};
   const std::string started = timestamp_now();
-  // Overrides of the search make a scenario's exact execution count meaningless: verdicts only.
-  std::string changed;
-  for (const auto& [k, set] : {std::pair{"--strategy", bool(ov.strategy)}, {"--preemptions", bool(ov.preemptions)},
-                               {"--max-steps", bool(ov.max_steps)}, {"--memory", bool(ov.memory)},
-                               {"--executions", bool(ov.executions)}})
-    if (set) changed += (changed.empty() ? "" : ", ") + std::string(k);
-  const bool counts = changed.empty();
-  if (!counts)
+  if (const std::string changed = search_changes(ov); !changed.empty())
     std::cout << "note: " << changed << " changes every scenario's search: exact execution counts are not checked, "
               << "only verdicts\n";
+  // A scenario's search process: this executable with the same models and watchdog, and the
+  // options of run that shape a search.
+  std::vector<std::string> args = self;
+  args.push_back("run-scenario");
+  for (std::string& a : command_arguments(p, "run-scenario")) args.push_back(std::move(a));
 
   // Each scenario is an independent search: one world and one strategy per worker, no shared
   // mutable state. Results are printed in file order whatever the number of workers.
@@ -278,74 +222,9 @@ int cmd_run(const models::Registry& reg, const Parsed& p) {
     const models::Scenario s = models::load_scenario(f, reg);
     return !s.expect.pass && s.expect.violation == sim::ViolationKind::ModelCrash;
   };
-  RunOne one = [&](const std::string& f, checker::LiveStats* live) {
-    CaseResult c;
-    c.file = f;
-    c.name = fs::path(f).stem().string();
-    try {
-      models::Scenario s = models::load_scenario(f, reg);
-      if (!s.name.empty()) c.name = s.name;
-      // An override that means nothing for this scenario's strategy (--preemptions over a suite
-      // with one random scenario) is left out for it, and its line says so.
-      Overrides mine = ov;
-      std::string ignored;
-      models::StrategySpec spec = effective_strategy(s, mine);
-      for (std::string bad; !(bad = inapplicable_option(spec.name, mine)).empty();) {
-        ignored += (ignored.empty() ? "" : ", ") + bad.substr(0, bad.find(' '));
-        if (bad.rfind("--depth", 0) == 0) mine.depth.reset();
-        if (bad.rfind("--preemptions", 0) == 0) mine.preemptions.reset();
-        if (bad.rfind("--seed", 0) == 0) mine.seed.reset();
-        spec = effective_strategy(s, mine);
-      }
-      Outcome o = explore_scenario(s, spec, live, ov);
-      if (std::string bad = bad_input_reason(s, o); !bad.empty()) throw UsageError(bad);
-      c.seconds = o.seconds;
-      c.summary = summary_line(s, o);
-      const auto& r = o.result;
-      std::string found = "pass";
-      c.violations = nlohmann::json::array();
-      const std::string first_trace = mirrored_trace_path(traces_dir, f);
-      for (size_t k = 0; k < o.findings.size(); ++k) {
-        const Finding& fd = o.findings[k];
-        const sim::Violation& v = *fd.record.violation;
-        const std::string kind = sim::violation_name(v.kind);
-        const std::string what = kind + (v.object.empty() ? "" : " on " + v.object);
-        found = k == 0 ? what : found + ", " + what;
-        if (k == 0) c.kind = kind;
-        const std::string tp = write_trace(s, spec, o, fd.record, nth_trace_path(first_trace, k));
-        if (k == 0) c.trace = tp;
-        nlohmann::json vj = traces::to_json_violation(v);
-        vj["trace"] = tp;
-        c.violations.push_back(std::move(vj));
-        c.report += (o.findings.size() > 1 ? "[" + std::to_string(k + 1) + "/" + std::to_string(o.findings.size()) + "] " : "") +
-                    failure_report(s, fd, tp);
-      }
-      if (r.interrupted && !r.counterexample) {
-        c.state = CaseResult::State::Interrupted;
-        c.detail = "interrupted (" + o.stopped_by + ") after " + thousands(r.executions) +
-                   " executions: no violation so far; the search is incomplete";
-        return c;
-      }
-      std::string why = judge(s, o, counts);
-      c.state = why.empty() ? CaseResult::State::Passed : CaseResult::State::Failed;
-      if (!why.empty()) {
-        const bool unexpected = !c.kind.empty() && s.expect.verdicts.empty() &&
-                                (s.expect.pass || c.kind != sim::violation_name(s.expect.violation));
-        c.failure = unexpected ? c.kind : r.step_bounded ? "step-bound" : "expectation-missed";
-      }
-      c.detail = why.empty() ? found + " (" + thousands(r.executions) + (r.executions == 1 ? " execution)" : " executions)")
-                             : why;
-      if (!ignored.empty()) c.detail += " [" + ignored + " ignored: its strategy is " + spec.name + "]";
-    } catch (const std::exception& e) {  // InputError, UsageError, or a model that broke the engine's rules
-      c.state = CaseResult::State::BadInput;
-      c.detail = e.what();
-      c.report.clear();
-    }
-    return c;
-  };
 
   const size_t workers = std::max<size_t>(1, std::min<size_t>(jobs, files.size()));
-  SharedSlots slots(workers);
+  std::deque<LiveSlot> slots(workers);
   std::vector<CaseResult> results(files.size());
   std::vector<char> done(files.size(), 0);
   std::vector<long> running(workers, -1);  // the file each worker runs, -1 when idle
@@ -365,7 +244,7 @@ int cmd_run(const models::Registry& reg, const Parsed& p) {
       if (running[k] < 0) continue;
       const double for_s = t - since[k];
       now += (now.empty() ? "; running: " : ", ") + files[static_cast<size_t>(running[k])] + " (" + elapsed_text(for_s) +
-             ", " + progress_of(slots[k], for_s) + ")";
+             ", " + progress_of(slots[k].stats(), for_s) + ")";
     }
     return line + now;
   });
@@ -393,11 +272,16 @@ int cmd_run(const models::Registry& reg, const Parsed& p) {
         std::lock_guard<std::mutex> g(mu);
         running[k] = static_cast<long>(i);
         since[k] = monitor.elapsed();
-        slots[k].executions = 0;
-        slots[k].steps = 0;
-        slots[k].deepest = 0;
+        checker::LiveStats& live = slots[k].stats();
+        live.executions = 0;
+        live.steps = 0;
+        live.deepest = 0;
+        live.minimizing = 0;
       }
-      CaseResult c = isolated(files[i], one, &slots[k], expects_crash);
+      std::vector<std::string> with_file = args;
+      with_file.push_back("--scenario=" + files[i]);
+      CaseResult c = isolated(files[i], with_file, slots[k],
+                              [&] { return run_case(reg, rs, files[i], &slots[k].stats()); }, expects_crash);
       std::lock_guard<std::mutex> g(mu);
       running[k] = -1;
       ++decided;

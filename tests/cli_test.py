@@ -282,6 +282,17 @@ class Commands(Scratch):
                     time.sleep(0.05)
                 self.assertIsNone(p.poll(), "the first line waited for the second scenario")
                 kids = running_children(p.pid)
+                # Each search is a new vcpucheck process, not a fork of run's threaded process
+                # (which inherits whatever lock another thread held: cli/isolate.cpp).
+                for k in kids:
+                    for _ in range(400):  # it may be between its fork and its exec
+                        with open(f"/proc/{k}/cmdline", "rb") as f:
+                            argv = f.read().split(b"\0")
+                        if b"run-scenario" in argv:
+                            break
+                        time.sleep(0.05)
+                    self.assertIn(b"run-scenario", argv, argv)
+                    self.assertIn(b"--scenario=scenarios/bhyve-ap/boot-2-new-lockall.json", argv, argv)
             finally:
                 p.kill()
                 p.wait()

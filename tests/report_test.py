@@ -141,9 +141,9 @@ class Interrupt(Scratch):
         os.close(master)
         self.assertEqual(p.returncode, 3, out)
 
-    # Under AddressSanitizer this run sometimes does not end after SIGTERM (2 of 3 tries; never from
-    # a shell, never in the plain build): open, being investigated -- see the note.
-    @unittest.skipIf("ASAN_OPTIONS" in os.environ, "open: sometimes hangs after SIGTERM under ASan")
+    # Under AddressSanitizer this once hung in about one try of two: a search process forked from
+    # run's threads inherited a lock of the allocator another thread held. Searches are started
+    # processes now (cli/isolate.cpp); keep it unskipped.
     def test_progress_with_jobs_names_every_running_scenario(self):
         for name in ("a.json", "b.json"):
             shutil.copy(LONG, os.path.join(self.tmp.name, name))

@@ -111,6 +111,7 @@ std::optional<Minimized> minimize(const ExecutionRecord& found, const Setup& set
   uint64_t runs = 0;
   bool spent = false, ended = false;
   mo.keep_going = [&] {
+    if (o.live) o.live->minimizing.fetch_add(1, std::memory_order_relaxed);
     if (++runs >= budget) spent = true;
     ended = spent || (best_at && cb.next_preemptions() > *best_at);
     return !ended;

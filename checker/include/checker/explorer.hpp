@@ -42,6 +42,7 @@ struct LiveStats {
   std::atomic<uint64_t> executions{0};
   std::atomic<uint64_t> steps{0};
   std::atomic<uint64_t> deepest{0};  // the most steps one execution took
+  std::atomic<uint64_t> minimizing{0};  // schedules run so far minimizing a counterexample (minimize.hpp)
 };
 
 struct ExploreOptions {
