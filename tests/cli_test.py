@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 VCPUCHECK = None
@@ -273,6 +274,9 @@ class Commands(Scratch):
             p = subprocess.Popen([VCPUCHECK, "run", "scenarios/bench/readers-2.json",
                                   "scenarios/bhyve-ap/boot-2-new-lockall.json", "--jobs", jobs],
                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            # A hung vcpucheck fails this case after 300 s (as run() does) instead of the suite.
+            hung = threading.Timer(300, p.kill)
+            hung.start()
             try:
                 first = p.stdout.readline()
                 self.assertTrue(first.startswith("ok    scenarios/bench/readers-2.json"), first)
@@ -294,6 +298,7 @@ class Commands(Scratch):
                     self.assertIn(b"run-scenario", argv, argv)
                     self.assertIn(b"--scenario=scenarios/bhyve-ap/boot-2-new-lockall.json", argv, argv)
             finally:
+                hung.cancel()
                 p.kill()
                 p.wait()
                 p.stdout.close()
