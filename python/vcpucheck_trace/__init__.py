@@ -1,0 +1,1 @@
+"""vcpucheck_trace: tools over vcpucheck traces (python/vcpucheck-trace), on the standard library only."""
