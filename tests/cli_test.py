@@ -109,7 +109,7 @@ class BadInput(Scratch):
         self.assert_bad_input(["replay", p], p, "/format", "format 99 is not supported")
 
     def test_trace_missing_field(self):
-        p = self.write("t.json", {"format": 1, "tool": "x"})
+        p = self.write("t.json", {"format": 2, "tool": "x"})
         self.assert_bad_input(["replay", p], p, "/scenario")
 
     def test_trace_with_edited_scenario(self):

@@ -63,6 +63,7 @@ ExecutionRecord record_execution(const sim::Execution& x, sim::Outcome o) {
   for (size_t t = 0; t < x.thread_count(); ++t) r.threads.push_back(x.thread(sim::ThreadId(uint32_t(t))).name);
   const auto& ev = x.events();
   r.schedule = x.schedule();
+  r.links = x.links();
   for (size_t i = 0; i < ev.size(); ++i) {
     const sim::Event& e = ev[i];
     LogEntry l;

@@ -24,8 +24,19 @@ void HbDetector::reset() {
   for (auto& q : unflushed_) q.clear();
 }
 
-void HbDetector::join(Clock& into, const Clock& from) const {
-  for (uint32_t k = 0; k < width_; ++k) into[k] = std::max(into[k], from[k]);
+bool HbDetector::join(Clock& into, const Clock& from) const {
+  bool raised = false;
+  for (uint32_t k = 0; k < width_; ++k)
+    if (from[k] > into[k]) {
+      into[k] = from[k];
+      raised = true;
+    }
+  return raised;
+}
+
+void HbDetector::learn(sim::Execution& x, uint32_t step, ThreadId t, const Cell& c, sim::Link::Kind kind) {
+  if (join(clocks_[t.v], c.sync) && c.sync_step >= 0 && c.sync_tid != t)
+    x.link(sim::Link{static_cast<uint32_t>(c.sync_step), step, kind, {}});
 }
 
 void HbDetector::on_object(const sim::Execution& x, sim::ObjectId o, ThreadId creator) {
@@ -61,6 +72,9 @@ void HbDetector::on_spawn(const sim::Execution&, ThreadId parent, ThreadId child
   clocks_[child.v].fill(0);
   rel_fence_[child.v].fill(0);
   acq_pending_[child.v].fill(0);
+  acq_pending_step_[child.v] = -1;
+  last_step_[child.v] = -1;
+  spawned_at_[child.v] = -1;
   if (parent.valid()) {
     clocks_[child.v] = clocks_[parent.v];
     ++clocks_[parent.v][parent.v];
@@ -112,10 +126,11 @@ void HbDetector::memory(sim::Execution& x, const Event& e, uint32_t step) {
   const bool from_memory = reads && !(e.flags & sim::kFlagForwarded);
 
   if (from_memory && atomic) {  // acquire side
-    if (is_acquire(e.order))
-      join(me, c.sync);
-    else
-      join(acq_pending_[t.v], c.sync);
+    if (is_acquire(e.order)) {
+      learn(x, step, t, c, sim::Link::Kind::ReadsFrom);
+    } else if (join(acq_pending_[t.v], c.sync) && c.sync_tid != t) {
+      acq_pending_step_[t.v] = c.sync_step;
+    }
   }
   if (from_memory && !c.initialized) {
     sim::Violation v;
@@ -162,8 +177,11 @@ void HbDetector::memory(sim::Execution& x, const Event& e, uint32_t step) {
         join(c.sync, rel);
       else
         c.sync = rel;
+      c.sync_step = step;
+      c.sync_tid = t;
     } else {
       c.sync.fill(0);
+      c.sync_step = -1;
     }
     c.wtid = t;
     c.write = Access{me[t.v], step, atomic};
@@ -188,6 +206,8 @@ void HbDetector::flushed(const sim::Execution& x, const Event& e) {
     c.init_step = u.step;
   }
   c.sync = u.sync;
+  c.sync_step = static_cast<int64_t>(x.steps()) - 1;  // the release takes effect at the flush
+  c.sync_tid = e.tid;
 }
 
 void HbDetector::free_block(sim::Execution& x, const Event& e, uint32_t step) {
@@ -212,6 +232,11 @@ void HbDetector::on_event(sim::Execution& x, const Event& e) {
   const ThreadId t = e.tid;
   Clock& me = clocks_[t.v];
   if (e.obj.valid() && cells_.size() <= e.obj.v) cells_.resize(x.object_count());
+  if (spawned_at_[t.v] >= 0) {  // the child's first step: what its parent did before spawning it
+    x.link(sim::Link{static_cast<uint32_t>(spawned_at_[t.v]), step, sim::Link::Kind::Spawn, {}});
+    spawned_at_[t.v] = -1;
+  }
+  last_step_[t.v] = step;
   switch (e.kind) {
     case OpKind::Read:
     case OpKind::Write:
@@ -225,20 +250,33 @@ void HbDetector::on_event(sim::Execution& x, const Event& e) {
       break;
     case OpKind::Fence:
       if (is_release(e.order)) rel_fence_[t.v] = me;
-      if (is_acquire(e.order)) join(me, acq_pending_[t.v]);
+      if (is_acquire(e.order) && join(me, acq_pending_[t.v]) && acq_pending_step_[t.v] >= 0)
+        x.link(sim::Link{static_cast<uint32_t>(acq_pending_step_[t.v]), step, sim::Link::Kind::Fence, {}});
       break;
     case OpKind::Acquire:
     case OpKind::SleepWait:
     case OpKind::RcuSyncWait:
-      if (e.kind != OpKind::SleepWait || e.value) join(me, cells_[e.obj.v].sync);
+      if (e.kind != OpKind::SleepWait || e.value)
+        learn(x, step, t, cells_[e.obj.v],
+              e.kind == OpKind::Acquire     ? sim::Link::Kind::Lock
+              : e.kind == OpKind::SleepWait ? sim::Link::Kind::Wakeup
+                                            : sim::Link::Kind::Rcu);
       break;
     case OpKind::Release:
     case OpKind::Wakeup:
-    case OpKind::RcuUnlock:
-      join(cells_[e.obj.v].sync, me);
+    case OpKind::RcuUnlock: {
+      Cell& c = cells_[e.obj.v];
+      join(c.sync, me);
+      c.sync_step = step;
+      c.sync_tid = t;
+      break;
+    }
+    case OpKind::Spawn:
+      if (e.value < sim::kMaxThreads) spawned_at_[e.value] = step;
       break;
     case OpKind::Join:
-      join(me, clocks_[e.value]);
+      if (join(me, clocks_[e.value]) && last_step_[e.value] >= 0)
+        x.link(sim::Link{static_cast<uint32_t>(last_step_[e.value]), step, sim::Link::Kind::Join, {}});
       break;
     case OpKind::Free:
       free_block(x, e, step);

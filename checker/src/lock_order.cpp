@@ -3,6 +3,7 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/strong_components.hpp>
 #include <functional>
+#include <set>
 #include <vector>
 
 namespace vcpucheck::checker {
@@ -80,6 +81,10 @@ std::optional<sim::Violation> LockOrderGraph::find_inversion() const {
     }
     chain += names[cycle[0]];
     v.object = names[cycle[0]];
+    std::set<std::pair<std::string, std::string>> on_cycle;
+    for (size_t i = 0; i < cycle.size(); ++i) on_cycle.emplace(names[cycle[i]], names[cycle[(i + 1) % cycle.size()]]);
+    for (const auto& [k, ei] : edges_)  // in lock name order: deterministic
+      v.lock_order.push_back(sim::LockEdge{k.first, k.second, ei.thread, ei.held_at, ei.taken_at, on_cycle.count(k) > 0});
     v.message = chain + " (no explored execution needs to deadlock for this: some schedule can)";
     return v;
   }

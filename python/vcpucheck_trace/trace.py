@@ -83,6 +83,26 @@ class Involved:
 
 
 @dataclass
+class Link:
+    """An edge between two threads' steps: a happens-before edge (lock, reads-from, fence, wakeup,
+    rcu, spawn, join) or an IPI (ipi; text is its delivery mode)."""
+    kind: str
+    frm: int
+    to: int
+    text: str = ""
+
+
+@dataclass
+class LockEdge:
+    held: str
+    taken: str
+    thread: str
+    held_at: str
+    taken_at: str
+    cycle: bool
+
+
+@dataclass
 class Trace:
     file: str
     data: dict
@@ -91,6 +111,8 @@ class Trace:
     events: list
     verdict: dict
     involved: list = field(default_factory=list)
+    links: list = field(default_factory=list)
+    lock_order: list = field(default_factory=list)
 
     @property
     def scenario_file(self):
@@ -147,6 +169,13 @@ def load(path):
             raise TraceError(f"{path}: at /events/{i}/step: expected step {i}, found {e.step}")
         if e.tid >= len(data["threads"]):
             raise TraceError(f"{path}: at /events/{i}/tid: thread {e.tid} is not in /threads")
+    links = []
+    for i, l in enumerate(data["links"]):
+        for end in ("from", "to"):
+            if l[end] >= len(events):
+                raise TraceError(f"{path}: at /links/{i}/{end}: step {l[end]} is not in /events")
+        links.append(Link(l["kind"], l["from"], l["to"], l.get("text", "")))
     verdict = data["verdict"]
     involved = [Involved(**i) for i in verdict.get("involved", [])]
-    return Trace(path, data, data["threads"], data["schedule"], events, verdict, involved)
+    lock_order = [LockEdge(**e) for e in verdict.get("lock_order", [])]
+    return Trace(path, data, data["threads"], data["schedule"], events, verdict, involved, links, lock_order)

@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "sim/event.hpp"
+#include "sim/execution.hpp"
 #include "sim/violation.hpp"
 
 namespace vcpucheck::sim {
@@ -101,6 +102,20 @@ bool violation_from_name(const std::string& s, ViolationKind& out) {
       return true;
     }
   return false;
+}
+
+const char* link_kind_name(Link::Kind k) {
+  switch (k) {
+    case Link::Kind::Lock: return "lock";
+    case Link::Kind::ReadsFrom: return "reads-from";
+    case Link::Kind::Fence: return "fence";
+    case Link::Kind::Wakeup: return "wakeup";
+    case Link::Kind::Rcu: return "rcu";
+    case Link::Kind::Spawn: return "spawn";
+    case Link::Kind::Join: return "join";
+    case Link::Kind::Ipi: return "ipi";
+  }
+  return "?";
 }
 
 }  // namespace vcpucheck::sim

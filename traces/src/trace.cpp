@@ -69,6 +69,13 @@ ordered_json to_json_violation(const sim::Violation& viol) {
   ordered_json inv = ordered_json::array();
   for (const auto& i : viol.involved) inv.push_back(involved_json(i));
   v["involved"] = std::move(inv);
+  if (!viol.lock_order.empty()) {
+    ordered_json g = ordered_json::array();
+    for (const auto& e : viol.lock_order)
+      g.push_back(ordered_json{{"held", e.held}, {"taken", e.taken}, {"thread", e.thread}, {"held_at", e.held_at},
+                               {"taken_at", e.taken_at}, {"cycle", e.cycle}});
+    v["lock_order"] = std::move(g);
+  }
   return v;
 }
 
@@ -109,6 +116,13 @@ ordered_json to_json(const Trace& t) {
     events.push_back(std::move(ev));
   }
   j["events"] = std::move(events);
+  ordered_json links = ordered_json::array();
+  for (const auto& l : t.record.links) {
+    ordered_json lj{{"kind", sim::link_kind_name(l.kind)}, {"from", l.from}, {"to", l.to}};
+    if (!l.text.empty()) lj["text"] = l.text;
+    links.push_back(std::move(lj));
+  }
+  j["links"] = std::move(links);
   ordered_json v;
   v["outcome"] = sim::outcome_name(t.record.outcome);
   if (t.record.violation) {
@@ -192,6 +206,26 @@ Trace parse_trace(const json& j, const std::string& file) {
     l.loc = str(ev[i], "loc", file, p);
     l.function = str(ev[i], "function", file, p);
     t.record.log.push_back(std::move(l));
+  }
+  const json& lk = field(j, "links", file, "");
+  if (!lk.is_array()) bad(file, "/links", "expected an array");
+  for (size_t i = 0; i < lk.size(); ++i) {
+    const std::string p = "/links/" + std::to_string(i);
+    sim::Link l;
+    const std::string kind = str(lk[i], "kind", file, p);
+    bool known = false;
+    for (auto k : {sim::Link::Kind::Lock, sim::Link::Kind::ReadsFrom, sim::Link::Kind::Fence, sim::Link::Kind::Wakeup,
+                   sim::Link::Kind::Rcu, sim::Link::Kind::Spawn, sim::Link::Kind::Join, sim::Link::Kind::Ipi})
+      if (kind == sim::link_kind_name(k)) {
+        l.kind = k;
+        known = true;
+      }
+    if (!known) bad(file, p + "/kind", "unknown link kind '" + kind + "'");
+    const uint64_t last = t.record.log.empty() ? 0 : t.record.log.size() - 1;
+    l.from = static_cast<uint32_t>(num_in(lk[i], "from", file, p, 0, last));
+    l.to = static_cast<uint32_t>(num_in(lk[i], "to", file, p, 0, last));
+    if (lk[i].contains("text")) l.text = str(lk[i], "text", file, p);
+    t.record.links.push_back(std::move(l));
   }
   const json& v = field(j, "verdict", file, "");
   std::string outcome = str(v, "outcome", file, "/verdict");

@@ -32,6 +32,7 @@ struct ExecutionRecord {
   std::vector<uint32_t> schedule;
   std::vector<std::string> threads;
   std::vector<LogEntry> log;
+  std::vector<sim::Link> links;  // edges between threads, for a reader (sim::Link)
   sim::Outcome outcome = sim::Outcome::Complete;
   std::optional<sim::Violation> violation;
 };

@@ -7,6 +7,9 @@
 // Data race: two accesses to one cell, at least one a write and at least one plain (non-atomic),
 // not ordered by happens-before. A free that some access to the block's cells does not happen
 // before is reported as use-after-free: another schedule runs that access after the free.
+// Each edge between two threads that taught the later one something it did not know is added
+// to the execution's links (sim::Link), for traces to draw.
+//
 // Use-before-init: a read of a cell declared `uninit` whose initializing (first) write does not
 // happen before the read -- even when this interleaving showed the value. That is how a missing
 // smp_wmb/smp_rmb or release/acquire pair is caught without simulating weak memory.
@@ -36,6 +39,8 @@ class HbDetector final : public sim::Observer {
   };
   struct Cell {
     Clock sync{};                  // what an acquire of this object learns
+    int64_t sync_step = -1;        // the last step that released into sync (-1: none)
+    sim::ThreadId sync_tid;
     sim::ThreadId wtid;            // last write
     Access write;
     uint32_t readers = 0;                          // threads with a read since the last write
@@ -49,7 +54,10 @@ class HbDetector final : public sim::Observer {
   bool ordered(sim::ThreadId t, sim::ThreadId a, uint32_t epoch) const {
     return !a.valid() || a == t || clocks_[t.v][a.v] >= epoch;
   }
-  void join(Clock& into, const Clock& from) const;
+  // Joins `from` into `into`; true when it raised some entry (the joining thread learned something).
+  bool join(Clock& into, const Clock& from) const;
+  // A synchronization of the current event (step) with what `c` released: a link when it taught something.
+  void learn(sim::Execution& x, uint32_t step, sim::ThreadId t, const Cell& c, sim::Link::Kind kind);
   void memory(sim::Execution& x, const sim::Event& e, uint32_t step);
   void check_access(sim::Execution& x, const sim::Event& e, uint32_t step, Cell& c, bool is_write, bool atomic);
   [[noreturn]] void race(sim::Execution& x, const sim::Event& now, uint32_t step, int64_t other_step,
@@ -60,6 +68,9 @@ class HbDetector final : public sim::Observer {
   std::array<Clock, sim::kMaxThreads> clocks_{};
   std::array<Clock, sim::kMaxThreads> rel_fence_{};    // clock at the last release fence
   std::array<Clock, sim::kMaxThreads> acq_pending_{};  // learned by relaxed loads, for a later acquire fence
+  std::array<int64_t, sim::kMaxThreads> acq_pending_step_{};  // the release the pending clock came from
+  std::array<int64_t, sim::kMaxThreads> last_step_{};   // each thread's last step (-1: none yet)
+  std::array<int64_t, sim::kMaxThreads> spawned_at_{};  // the parent's spawn step, until the child's first step
   std::vector<Cell> cells_;
   std::vector<std::vector<uint32_t>> block_objects_;
   // x86-TSO: what each thread's buffered stores publish when they reach memory, oldest first. A

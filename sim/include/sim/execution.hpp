@@ -81,6 +81,18 @@ class Observer {
 };
 
 enum class Outcome : uint8_t { Complete, Deadlock, Violation, StepBound, Blocked };
+
+// An edge between two steps of different threads that a reader of a trace wants drawn: a
+// happens-before edge the detector used (a lock released then taken, a release store read by an
+// acquire load...) or an IPI from the step that sent it to the step its target CPU took it.
+// Links only describe an execution; nothing in a search reads them.
+struct Link {
+  enum class Kind : uint8_t { Lock, ReadsFrom, Fence, Wakeup, Rcu, Spawn, Join, Ipi };
+  uint32_t from = 0, to = 0;
+  Kind kind = Kind::Lock;
+  std::string text;  // an IPI: "INIT", "STARTUP vector 0x08"; else ""
+};
+const char* link_kind_name(Link::Kind k);
 const char* outcome_name(Outcome o);
 
 struct Bounds {
@@ -184,6 +196,8 @@ class Execution {
   // Records the event of the operation just performed and tells every observer. Outside a thread
   // (initial state) it only tells observers' on_setup.
   void record(Event e);
+  // Adds a link (above) to this execution's.
+  void link(Link l) { links_.push_back(std::move(l)); }
   // Stops the execution with a violation. Never returns.
   [[noreturn]] void fail(Violation v);
   // Stops the execution with a violation attributed to the current thread at `loc`.
@@ -205,6 +219,7 @@ class Execution {
   const ThreadInfo& thread(ThreadId t) const { return threads_[t.v]; }
   size_t thread_count() const { return threads_.size(); }
   const std::vector<Event>& events() const { return events_; }
+  const std::vector<Link>& links() const { return links_; }
   // Every scheduling decision, in order. One longer than events() when the last picked operation
   // stopped the execution before it completed (a double free, a use after free).
   const std::vector<uint32_t>& schedule() const { return schedule_; }
@@ -253,6 +268,7 @@ class Execution {
   std::deque<ThreadInfo> threads_;
   std::vector<ObjectInfo> objects_;
   std::vector<Event> events_;
+  std::vector<Link> links_;
   std::vector<uint32_t> schedule_;
   std::vector<Observer*> observers_;
   std::deque<std::function<void()>> bodies_;

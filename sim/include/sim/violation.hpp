@@ -42,12 +42,20 @@ struct Involved {
   int64_t step = -1;
 };
 
+// One edge of the lock-order graph a lock-order inversion refers to: `taken` was acquired while
+// `held` was held, first by `thread` at `taken_at` (holding `held` since `held_at`).
+struct LockEdge {
+  std::string held, taken, thread, held_at, taken_at;
+  bool cycle = false;  // on the inversion's cycle
+};
+
 struct Violation {
   ViolationKind kind = ViolationKind::Assertion;
   std::string message;
   std::string object;  // the object it names, if any
   std::vector<Involved> involved;
   int64_t step = -1;
+  std::vector<LockEdge> lock_order;  // a lock-order inversion: the whole graph the search built
 };
 
 }  // namespace vcpucheck::sim

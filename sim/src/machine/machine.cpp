@@ -222,6 +222,7 @@ void Cpu::post(const Ipi& ipi) {
   mailbox_lock_->lock();
   queue_.push_back(ipi);
   mailbox_->set(static_cast<int>(queue_.size()));
+  queue_.back().sent = static_cast<uint32_t>(m_.exec().steps() - 1);
   mailbox_chan_->wakeup();
   mailbox_lock_->unlock();
 }
@@ -232,6 +233,14 @@ Ipi Cpu::take_ipi() {
   Ipi i = queue_.front();
   queue_.erase(queue_.begin());
   mailbox_->set(static_cast<int>(queue_.size()));
+  // The sender's post to this take, named as the SDM names the delivery mode.
+  Execution& x = m_.exec();
+  char text[48];
+  if (i.mode == DeliveryMode::Startup || i.mode == DeliveryMode::Fixed)
+    std::snprintf(text, sizeof text, "%s vector 0x%02x", delivery_mode_name(i.mode), i.vector);
+  else
+    std::snprintf(text, sizeof text, "%s", delivery_mode_name(i.mode));
+  x.link(Link{i.sent, static_cast<uint32_t>(x.steps() - 1), Link::Kind::Ipi, text});
   mailbox_lock_->unlock();
   return i;
 }

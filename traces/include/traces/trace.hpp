@@ -8,8 +8,11 @@
 //   schedule   the thread chosen at every step
 //   threads    thread names by id
 //   events     the event log: step, thread, op, object, value, text, location, function
+//   links      edges between threads' steps: happens-before edges the detector used (lock,
+//              reads-from, fence, wakeup, rcu, spawn, join) and IPIs (ipi, with the delivery mode)
 //   verdict    how the execution ended and, for a violation, its kind, message, object and the
-//              accesses involved
+//              accesses involved; a lock-order inversion adds the lock-order graph (lock_order)
+// Format 2 added links and lock_order.
 // Writing is deterministic: the same execution gives the same bytes (keys in a fixed order, no
 // timestamps, no host paths beyond the repository-relative source locations).
 #pragma once
@@ -25,7 +28,7 @@
 
 namespace vcpucheck::traces {
 
-inline constexpr int kTraceFormat = 1;
+inline constexpr int kTraceFormat = 2;
 inline constexpr const char* kToolVersion = "vcpucheck 0.1.0";
 
 struct TraceConfig {

@@ -58,6 +58,7 @@ struct Ipi {
   DeliveryMode mode = DeliveryMode::Fixed;
   uint8_t vector = 0;
   uint32_t from = 0;
+  uint32_t sent = 0;  // the step that posted it to the target's mailbox (for the trace's link)
 };
 
 class Machine;
