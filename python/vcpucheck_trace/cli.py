@@ -4,9 +4,12 @@ Exit codes, as vcpucheck's: 0 done (diff: the traces are the same), 1 diff: they
 input or usage, with one line on stderr naming the file and the field.
 """
 import argparse
+import json
 import sys
 
 from . import diff as _diff
+from . import dot as _dot
+from . import perfetto as _perfetto
 from . import show as _show
 from .trace import TraceError, format_version, load
 
@@ -36,13 +39,28 @@ def build_parser():
     d = sub.add_parser("diff", help="where two traces of one scenario first differ, and how each thread's order differs")
     d.add_argument("a", metavar="A")
     d.add_argument("b", metavar="B")
+    f = sub.add_parser("perfetto", help="Chrome/Perfetto Trace Event Format JSON (ui.perfetto.dev, chrome://tracing)")
+    f.add_argument("trace", metavar="TRACE")
+    f.add_argument("-o", "--output", metavar="OUT.json", required=True)
+    g = sub.add_parser("dot", help="Graphviz DOT of the violation's happens-before graph (or --lock-order)")
+    g.add_argument("trace", metavar="TRACE")
+    g.add_argument("--lock-order", action="store_true", help="the lock-order graph of a lock-order inversion")
+    g.add_argument("-o", "--output", metavar="OUT.dot", help="write here instead of stdout")
     return p
+
+
+def write(path, text):
+    try:
+        with open(path, "w") as f:
+            f.write(text)
+    except OSError as e:
+        raise UsageError(f"{path}: cannot write: {e.strerror}")
 
 
 def run(argv):
     args = build_parser().parse_args(argv)
     if args.command is None:
-        raise UsageError("no command given (show or diff; see vcpucheck-trace --help)")
+        raise UsageError("no command given (show, diff, perfetto or dot; see vcpucheck-trace --help)")
     if args.command == "show":
         t = load(args.trace)
         steps = None
@@ -56,6 +74,21 @@ def run(argv):
         except ValueError as e:
             raise UsageError(str(e))
         print("\n".join(lines))
+        return 0
+    if args.command == "perfetto":
+        t = load(args.trace)
+        write(args.output, json.dumps(_perfetto.document(t), indent=None, separators=(",", ":")) + "\n")
+        return 0
+    if args.command == "dot":
+        t = load(args.trace)
+        try:
+            lines = _dot.lock_order_graph(t) if args.lock_order else _dot.hb_graph(t)
+        except ValueError as e:
+            raise UsageError(str(e))
+        if args.output:
+            write(args.output, "\n".join(lines) + "\n")
+        else:
+            print("\n".join(lines))
         return 0
     if args.command == "diff":
         lines, same = _diff.diff(load(args.a), load(args.b))
