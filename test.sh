@@ -7,7 +7,7 @@
 #   ./test.sh --no-sanitize the plain build only (a quicker loop while developing)
 set -euo pipefail
 cd "$(dirname "$0")"
-./scripts/bootstrap.sh
+./scripts/bootstrap.sh --tests
 ./scripts/build.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 (cd build && ctest --output-on-failure -j "$jobs")

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages vcpucheck builds against, and only those that are missing.
 # Silent when everything is present. Needs root (or sudo) only when something is missing.
+#   scripts/bootstrap.sh          what building and running need
+#   scripts/bootstrap.sh --tests  and what only the tests need (chromium: the HTML timeline is
+#                                 tested in a real browser)
 set -euo pipefail
 
 packages=(
@@ -9,6 +12,8 @@ packages=(
   nlohmann-json3-dev doctest-dev libunicorn-dev
   clang libclang-rt-dev  # the fuzz build: clang with libFuzzer
 )
+
+[ "${1:-}" = "--tests" ] && packages+=(chromium)
 
 missing=()
 for p in "${packages[@]}"; do

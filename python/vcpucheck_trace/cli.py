@@ -9,6 +9,7 @@ import sys
 
 from . import diff as _diff
 from . import dot as _dot
+from . import html as _html
 from . import perfetto as _perfetto
 from . import show as _show
 from .trace import TraceError, format_version, load
@@ -39,6 +40,9 @@ def build_parser():
     d = sub.add_parser("diff", help="where two traces of one scenario first differ, and how each thread's order differs")
     d.add_argument("a", metavar="A")
     d.add_argument("b", metavar="B")
+    h = sub.add_parser("html", help="one self-contained HTML page: a lane per thread, locks, IPIs, the violation")
+    h.add_argument("trace", metavar="TRACE")
+    h.add_argument("-o", "--output", metavar="OUT.html", required=True)
     f = sub.add_parser("perfetto", help="Chrome/Perfetto Trace Event Format JSON (ui.perfetto.dev, chrome://tracing)")
     f.add_argument("trace", metavar="TRACE")
     f.add_argument("-o", "--output", metavar="OUT.json", required=True)
@@ -60,7 +64,7 @@ def write(path, text):
 def run(argv):
     args = build_parser().parse_args(argv)
     if args.command is None:
-        raise UsageError("no command given (show, diff, perfetto or dot; see vcpucheck-trace --help)")
+        raise UsageError("no command given (show, diff, html, perfetto or dot; see vcpucheck-trace --help)")
     if args.command == "show":
         t = load(args.trace)
         steps = None
@@ -74,6 +78,9 @@ def run(argv):
         except ValueError as e:
             raise UsageError(str(e))
         print("\n".join(lines))
+        return 0
+    if args.command == "html":
+        write(args.output, _html.render(load(args.trace)))
         return 0
     if args.command == "perfetto":
         t = load(args.trace)

@@ -1,0 +1,112 @@
+"""`vcpucheck-trace html`: one self-contained HTML page of a counterexample.
+
+One lane per thread (host threads and guest CPUs), steps along time. Lock holds are bars under
+the steps; guest instructions, LAPIC accesses and IPIs (sender -> receiver arrows) are drawn on
+the CPU lanes; the violation's accesses are highlighted with an arrow between them. Hover or
+click a step for its operation, object, value, function and source location. Long runs of one
+thread's steps that involve nothing drawn are folded (click to unfold); zoom with the buttons
+or keys. No network: the script and style are inlined from assets/.
+"""
+import html
+import json
+import os
+
+ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets")
+LOCK_OPS = ("acquire", "release")
+
+
+def lock_holds(trace):
+    """[(tid, lock, first step, last step, still held at the end)], from each acquire to its release."""
+    open_, holds = {}, []
+    for e in trace.events:
+        key = (e.tid, e.object)
+        if e.op == "acquire":
+            open_.setdefault(key, []).append(e.step)
+        elif e.op == "release" and open_.get(key):
+            holds.append((e.tid, e.object, open_[key].pop(), e.step, False))
+    end = max(len(trace.events) - 1, 0)
+    for (tid, lock), starts in sorted(open_.items()):
+        holds += [(tid, lock, s, end, True) for s in starts]
+    return sorted(holds, key=lambda h: (h[2], h[0], h[1]))
+
+
+def kind_of(e):
+    if ".lapic." in e.object:
+        return "lapic"
+    if e.guest:
+        return "guest"
+    if e.op in LOCK_OPS:
+        return "lock"
+    if e.op in ("read", "write", "rmw", "cas-fail", "buffer", "flush"):
+        return "memory"
+    return "other"
+
+
+def page_data(trace):
+    involved = sorted(s for s in trace.involved_steps if 0 <= s < len(trace.events))
+    return {
+        "file": trace.file,
+        "scenario": trace.scenario_file,
+        "name": trace.scenario_name,
+        "model": trace.data["config"]["model"],
+        "headline": trace.headline(),
+        "threads": trace.threads,
+        "events": [[e.tid, e.op, e.object, e.value, e.text, e.loc, e.function, kind_of(e)] for e in trace.events],
+        "links": [[l.kind, l.frm, l.to, l.text] for l in trace.links],
+        "holds": [list(h) for h in lock_holds(trace)],
+        "involved": involved,
+        "involvedText": [[i.step, i.thread, i.what, i.loc] for i in trace.involved],
+    }
+
+
+def render(trace):
+    with open(os.path.join(ASSETS, "timeline.css")) as f:
+        css = f.read()
+    with open(os.path.join(ASSETS, "timeline.js")) as f:
+        js = f.read()
+    data = json.dumps(page_data(trace), separators=(",", ":")).replace("</", "<\\/")
+    title = html.escape(f"{trace.scenario_name}: {trace.headline()}")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<script>
+// Script errors are shown on the page (and the tests read them from there).
+window.vcpucheckErrors = [];
+window.addEventListener("error", function (e) {{
+  window.vcpucheckErrors.push(String(e.message));
+  var p = document.getElementById("script-errors");
+  if (p) {{ p.textContent = window.vcpucheckErrors.join("\\n"); p.hidden = false; }}
+}});
+</script>
+<style>
+{css}
+</style>
+</head>
+<body>
+<header>
+  <h1>{html.escape(trace.scenario_name)}</h1>
+  <p class="where">{html.escape(trace.scenario_file)} &middot; model {html.escape(trace.data['config']['model'])} &middot;
+     {len(trace.events)} steps &middot; {len(trace.threads)} threads &middot; trace {html.escape(trace.file)}</p>
+  <p class="verdict verdict-{html.escape(trace.outcome)}">{html.escape(trace.headline())}</p>
+  <ol id="involved"></ol>
+</header>
+<nav id="controls">
+  <button id="zoom-out" title="zoom out (-)">&minus;</button>
+  <button id="zoom-in" title="zoom in (+)">+</button>
+  <button id="unfold-all" title="unfold every folded run">unfold all</button>
+  <button id="fold-all" title="fold long runs again">fold</button>
+  <label><input type="checkbox" id="show-hb"> happens-before links</label>
+  <span id="legend"></span>
+</nav>
+<pre id="script-errors" hidden></pre>
+<main id="timeline"><div id="lanes"></div><div id="scroller"><svg id="chart" xmlns="http://www.w3.org/2000/svg"></svg></div></main>
+<aside id="detail">Hover or click a step.</aside>
+<script id="trace-data" type="application/json">{data}</script>
+<script>
+{js}
+</script>
+</body>
+</html>
+"""
