@@ -61,6 +61,11 @@ grep -q '"file": "libticket_model.so"' "$tmp/A.trace.json" || { echo "FAIL: the 
 sed 's/"file": "src\/ticket-lock-racy.json"/X/; /"hash": /d' "$tmp/A.trace.json" >"$tmp/A.cmp"
 sed 's/"file": "src\/ticket-lock-racy.json"/X/; /"hash": /d' "$tmp/B.trace.json" >"$tmp/B.cmp"
 cmp -s "$tmp/A.cmp" "$tmp/B.cmp" || { echo "FAIL: the model built at two paths gives different traces"; diff "$tmp/A.cmp" "$tmp/B.cmp" | head; exit 1; }
+# The installed trace tools read the out-of-tree model's trace, from anywhere.
+(cd / && "$tmp/prefix/bin/vcpucheck-trace" show "$tmp/A.trace.json" | grep -q '>> ') ||
+  { echo "FAIL: the installed vcpucheck-trace does not show the trace's violation"; exit 1; }
+(cd / && "$tmp/prefix/bin/vcpucheck-trace" html "$tmp/A.trace.json" -o "$tmp/A.html") && grep -q 'trace-data' "$tmp/A.html" ||
+  { echo "FAIL: the installed vcpucheck-trace html"; exit 1; }
 printed=$(grep '^replay: ' "$tmp/A.out" | sed 's/^replay: vcpucheck //')
 grep -q -- "--load $tmp/A/build/libticket_model.so replay" <<<"$printed" || { echo "FAIL: replay command: $printed"; exit 1; }
 # shellcheck disable=SC2086

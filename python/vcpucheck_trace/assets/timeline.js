@@ -14,6 +14,7 @@
   // hold or a happens-before link that ends inside a fold is drawn to the fold.)
   const keep = new Set(T.involved);
   T.links.forEach((l) => { if (l[0] === "ipi") { keep.add(l[1]); keep.add(l[2]); } });
+  T.events.forEach((e, s) => { if (e[7] === "lapic") keep.add(s); });  // a LAPIC access: an IPI being sent
   // Runs: maximal stretches of one thread's consecutive steps. Inside a run, a gap between
   // steps that must stay visible (and the run's ends) folds when it is long, keeping CONTEXT
   // steps on either side of it in view.
@@ -72,7 +73,7 @@
       x[s] = pos;
       pos += colW;
     }
-    return { x, folds: shown, width: pos + colW };
+    return { x, folds: shown, width: pos + 2 * colW };
   }
 
   function arrow(id, color) {
@@ -123,6 +124,15 @@
       g.addEventListener("click", () => { f.folded = false; draw(); });
       const label = n.toLocaleString("en-US");
       if (w >= label.length * 6 + 4) el("text", { class: "fold-label", x: x + 3, y: y(f.tid) + 4 + STEP_H - 4 }).textContent = label;
+    });
+    // The operation that failed before it completed (a double free, an invariant checked in
+    // it) is the step after the last: drawn at the end of its thread's lane.
+    T.involvedText.forEach(([step, thread]) => {
+      const tid = T.threads.indexOf(thread);
+      if (step !== N || tid < 0) return;
+      const r = el("rect", { class: "step failing involved", x: L.width - colW + 0.5, y: y(tid) + 4,
+                             width: Math.max(colW - 1, 1.5), height: STEP_H, "data-failing": step });
+      el("title", {}, r).textContent = `${step}: the operation that failed (${thread})`;
     });
     const mid = (s) => [L.x[s] + colW / 2, y(E(s).tid) + 4 + STEP_H / 2];
     const curve = (a, b, cls) => {
