@@ -115,3 +115,16 @@ def test_a_long_trace_folds_runs_and_keeps_every_step(tool, tmp_path):
     assert folds, "nothing folded in a trace of %d steps" % len(data["events"])
     hidden = [a for _, a, _ in d.having("rect", cls="folded")]
     assert sum(int(a["data-last"]) - int(a["data-first"]) + 1 for _, a, _ in folds) == len(hidden)
+
+
+def test_a_script_error_is_caught(tool, tmp_path):
+    # The check the other cases rely on: an error in the page's script is on the page, and the
+    # timeline is not marked rendered.
+    page = render(tool, tmp_path, golden("x86/plain-increment-race.trace.json"))
+    text = page.read_text().replace('document.body.dataset.rendered = "ok";',
+                                    'console.error("planted"); undefinedFunction();')
+    page.write_text(text)
+    d = Dom(browser.dom(str(page)))
+    errors = d.having("pre", id="script-errors")[0][2]
+    assert "console.error: planted" in errors and "undefinedFunction" in errors
+    assert d.having("body")[0][1].get("data-rendered") is None

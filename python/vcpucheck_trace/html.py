@@ -72,13 +72,20 @@ def render(trace):
 <meta charset="utf-8">
 <title>{title}</title>
 <script>
-// Script errors are shown on the page (and the tests read them from there).
+// Script errors and console errors are shown on the page (and the tests read them from there).
 window.vcpucheckErrors = [];
-window.addEventListener("error", function (e) {{
-  window.vcpucheckErrors.push(String(e.message));
+function vcpucheckError(text) {{
+  window.vcpucheckErrors.push(text);
   var p = document.getElementById("script-errors");
   if (p) {{ p.textContent = window.vcpucheckErrors.join("\\n"); p.hidden = false; }}
-}});
+}}
+window.addEventListener("error", function (e) {{ vcpucheckError(String(e.message)); }});
+window.addEventListener("unhandledrejection", function (e) {{ vcpucheckError("unhandled rejection: " + e.reason); }});
+var vcpucheckConsoleError = console.error;
+console.error = function () {{
+  vcpucheckError("console.error: " + Array.prototype.join.call(arguments, " "));
+  vcpucheckConsoleError.apply(console, arguments);
+}};
 </script>
 <style>
 {css}
