@@ -73,7 +73,6 @@ void HbDetector::on_spawn(const sim::Execution&, ThreadId parent, ThreadId child
   rel_fence_[child.v].fill(0);
   acq_pending_[child.v].fill(0);
   acq_pending_step_[child.v] = -1;
-  last_step_[child.v] = -1;
   spawned_at_[child.v] = -1;
   if (parent.valid()) {
     clocks_[child.v] = clocks_[parent.v];
@@ -236,7 +235,6 @@ void HbDetector::on_event(sim::Execution& x, const Event& e) {
     x.link(sim::Link{static_cast<uint32_t>(spawned_at_[t.v]), step, sim::Link::Kind::Spawn, {}});
     spawned_at_[t.v] = -1;
   }
-  last_step_[t.v] = step;
   switch (e.kind) {
     case OpKind::Read:
     case OpKind::Write:
@@ -275,8 +273,14 @@ void HbDetector::on_event(sim::Execution& x, const Event& e) {
       if (e.value < sim::kMaxThreads) spawned_at_[e.value] = step;
       break;
     case OpKind::Join:
-      if (join(me, clocks_[e.value]) && last_step_[e.value] >= 0)
-        x.link(sim::Link{static_cast<uint32_t>(last_step_[e.value]), step, sim::Link::Kind::Join, {}});
+      if (join(me, clocks_[e.value])) {  // from the joined thread's last step (joins are rare: a scan)
+        const auto& ev = x.events();
+        for (size_t k = step; k-- > 0;)
+          if (ev[k].tid.v == e.value) {
+            x.link(sim::Link{static_cast<uint32_t>(k), step, sim::Link::Kind::Join, {}});
+            break;
+          }
+      }
       break;
     case OpKind::Free:
       free_block(x, e, step);

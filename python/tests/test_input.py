@@ -63,6 +63,12 @@ def test_a_field_of_the_wrong_type_is_named_by_its_path(tool, tmp_path, trace_da
     assert "at /events/3/value: expected integer, found string" in one_line(r)
 
 
+def test_a_schedule_naming_a_thread_that_is_not_there(tool, tmp_path, trace_data):
+    trace_data["schedule"][5] = 7
+    r = tool("diff", write(tmp_path, "a.trace.json", trace_data), golden("x86/plain-increment-race.trace.json"))
+    assert r.code == 2 and "at /schedule/5: thread 7 is not in /threads" in one_line(r)
+
+
 def test_a_missing_field_and_an_unknown_one(tool, tmp_path, trace_data):
     del trace_data["verdict"]
     r = tool("show", write(tmp_path, "a.trace.json", trace_data))

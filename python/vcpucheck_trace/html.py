@@ -15,21 +15,6 @@ ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets")
 LOCK_OPS = ("acquire", "release")
 
 
-def lock_holds(trace):
-    """[(tid, lock, first step, last step, still held at the end)], from each acquire to its release."""
-    open_, holds = {}, []
-    for e in trace.events:
-        key = (e.tid, e.object)
-        if e.op == "acquire":
-            open_.setdefault(key, []).append(e.step)
-        elif e.op == "release" and open_.get(key):
-            holds.append((e.tid, e.object, open_[key].pop(), e.step, False))
-    end = max(len(trace.events) - 1, 0)
-    for (tid, lock), starts in sorted(open_.items()):
-        holds += [(tid, lock, s, end, True) for s in starts]
-    return sorted(holds, key=lambda h: (h[2], h[0], h[1]))
-
-
 def kind_of(e):
     if ".lapic." in e.object:
         return "lapic"
@@ -53,7 +38,7 @@ def page_data(trace):
         "threads": trace.threads,
         "events": [[e.tid, e.op, e.object, e.value, e.text, e.loc, e.function, kind_of(e)] for e in trace.events],
         "links": [[l.kind, l.frm, l.to, l.text] for l in trace.links],
-        "holds": [list(h) for h in lock_holds(trace)],
+        "holds": [list(h) for h in trace.lock_holds()],
         "involved": involved,
         "involvedText": [[i.step, i.thread, i.what, i.loc] for i in trace.involved],
     }

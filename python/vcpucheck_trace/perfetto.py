@@ -9,8 +9,6 @@ ui.perfetto.dev and chrome://tracing.
 """
 
 ACCESS_OPS = {"read", "write", "rmw", "cas-fail", "buffer", "flush"}
-LOCK_TAKE = {"acquire"}
-LOCK_DROP = {"release"}
 STEP_US = 1.0
 SLICE_US = 0.8
 
@@ -21,8 +19,6 @@ def events(trace):
         out.append({"ph": "M", "pid": 1, "tid": tid, "name": "thread_name", "args": {"name": name}})
         out.append({"ph": "M", "pid": 1, "tid": tid, "name": "thread_sort_index", "args": {"sort_index": tid}})
     involved = trace.involved_steps
-    held = {}  # (tid, lock) -> [async ids], innermost last
-    next_id = 1
     for e in trace.events:
         ts = e.step * STEP_US
         args = {"step": e.step, "op": e.op, "object": e.object, "value": e.value, "function": e.function, "loc": e.loc}
@@ -32,20 +28,13 @@ def events(trace):
         if e.op in ACCESS_OPS:
             out.append({"ph": "i", "s": "t", "pid": 1, "tid": e.tid, "ts": ts, "name": f"{e.op} {e.object}",
                         "cat": "access", "args": args})
-        key = (e.tid, e.object)
-        if e.op in LOCK_TAKE:
-            held.setdefault(key, []).append(next_id)
-            out.append({"ph": "b", "pid": 1, "tid": e.tid, "ts": ts, "id": next_id, "cat": "lock",
-                        "name": f"holds {e.object}", "args": {"acquired at": e.loc}})
-            next_id += 1
-        elif e.op in LOCK_DROP and held.get(key):
-            out.append({"ph": "e", "pid": 1, "tid": e.tid, "ts": ts + SLICE_US, "id": held[key].pop(), "cat": "lock",
-                        "name": f"holds {e.object}", "args": {"released at": e.loc}})
-    end = len(trace.events) * STEP_US
-    for (tid, lock), ids in sorted(held.items()):
-        for i in reversed(ids):  # still held when the execution ended
-            out.append({"ph": "e", "pid": 1, "tid": tid, "ts": end, "id": i, "cat": "lock", "name": f"holds {lock}",
-                        "args": {"released at": "(still held at the end)"}})
+    for n, (tid, lock, a, b, still) in enumerate(trace.lock_holds(), start=1):
+        name = f"holds {lock}"
+        out.append({"ph": "b", "pid": 1, "tid": tid, "ts": a * STEP_US, "id": n, "cat": "lock", "name": name,
+                    "args": {"acquired at": trace.events[a].loc}})
+        out.append({"ph": "e", "pid": 1, "tid": tid, "ts": (b + 1) * STEP_US if still else b * STEP_US + SLICE_US,
+                    "id": n, "cat": "lock", "name": name,
+                    "args": {"released at": "(still held at the end)" if still else trace.events[b].loc}})
     flows = [(l.frm, l.to, "ipi", f"IPI {l.text}") for l in trace.links if l.kind == "ipi"]
     steps = sorted(s for s in involved if 0 <= s < len(trace.events))
     if len(steps) >= 2:

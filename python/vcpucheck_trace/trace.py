@@ -134,6 +134,20 @@ class Trace:
     def involved_steps(self):
         return {i.step for i in self.involved}
 
+    def lock_holds(self):
+        """[(tid, lock, first step, last step, still held at the end)]: each acquire to its release."""
+        open_, holds = {}, []
+        for e in self.events:
+            key = (e.tid, e.object)
+            if e.op == "acquire":
+                open_.setdefault(key, []).append(e.step)
+            elif e.op == "release" and open_.get(key):
+                holds.append((e.tid, e.object, open_[key].pop(), e.step, False))
+        end = max(len(self.events) - 1, 0)
+        for (tid, lock), starts in sorted(open_.items()):
+            holds += [(tid, lock, s, end, True) for s in starts]
+        return sorted(holds, key=lambda h: (h[2], h[0], h[1]))
+
     def headline(self):
         """"data-race: on guest.started_count: ...", or the outcome when nothing was violated."""
         if self.outcome == "violation":
@@ -169,6 +183,9 @@ def load(path):
             raise TraceError(f"{path}: at /events/{i}/step: expected step {i}, found {e.step}")
         if e.tid >= len(data["threads"]):
             raise TraceError(f"{path}: at /events/{i}/tid: thread {e.tid} is not in /threads")
+    for i, t in enumerate(data["schedule"]):
+        if t >= len(data["threads"]):
+            raise TraceError(f"{path}: at /schedule/{i}: thread {t} is not in /threads")
     links = []
     for i, l in enumerate(data["links"]):
         for end in ("from", "to"):

@@ -69,7 +69,6 @@ class HbDetector final : public sim::Observer {
   std::array<Clock, sim::kMaxThreads> rel_fence_{};    // clock at the last release fence
   std::array<Clock, sim::kMaxThreads> acq_pending_{};  // learned by relaxed loads, for a later acquire fence
   std::array<int64_t, sim::kMaxThreads> acq_pending_step_{};  // the release the pending clock came from
-  std::array<int64_t, sim::kMaxThreads> last_step_{};   // each thread's last step (-1: none yet)
   std::array<int64_t, sim::kMaxThreads> spawned_at_{};  // the parent's spawn step, until the child's first step
   std::vector<Cell> cells_;
   std::vector<std::vector<uint32_t>> block_objects_;
