@@ -239,11 +239,15 @@ int cmd_run(const models::Registry& reg, const Parsed& p, const std::vector<std:
     std::lock_guard<std::mutex> g(mu);
     std::string line = "vcpucheck run: " + elapsed_text(t) + ", " + std::to_string(decided) + " of " +
                        std::to_string(files.size()) + " scenarios done (" + std::to_string(failures) + " failed)";
+    // Running scenarios in file order, whichever worker took each one first.
+    std::vector<std::pair<long, size_t>> order;
+    for (size_t k = 0; k < workers; ++k)
+      if (running[k] >= 0) order.emplace_back(running[k], k);
+    std::sort(order.begin(), order.end());
     std::string now;
-    for (size_t k = 0; k < workers; ++k) {
-      if (running[k] < 0) continue;
+    for (const auto& [file, k] : order) {
       const double for_s = t - since[k];
-      now += (now.empty() ? "; running: " : ", ") + files[static_cast<size_t>(running[k])] + " (" + elapsed_text(for_s) +
+      now += (now.empty() ? "; running: " : ", ") + files[static_cast<size_t>(file)] + " (" + elapsed_text(for_s) +
              ", " + progress_of(slots[k].stats(), for_s) + ")";
     }
     return line + now;
