@@ -39,6 +39,49 @@ TEST_CASE("oracle: CAS and fetch_add") {
   });
 }
 
+TEST_CASE("oracle: fetch_sub, fetch_or, fetch_and, fetch_xor against a CAS") {
+  // The CAS succeeds only in the states some orders of the others leave: DPOR must recompute
+  // each kind of read-modify-write when it moves one past another.
+  same_outcomes([](Execution& e) {
+    auto& s = test::make_state<Mem>(e);
+    e.spawn("or", [&s] { (void)s.x.fetch_or(1); });
+    e.spawn("and", [&s] { (void)s.x.fetch_and(~2); });
+    e.spawn("xor", [&s] { (void)s.x.fetch_xor(3); });
+    e.spawn("cas", [&s] {
+      int exp = 1;
+      (void)s.x.compare_exchange(exp, 8);
+      (void)s.x.fetch_sub(1);
+    });
+  });
+}
+
+namespace {
+struct Narrow {
+  sim::Atomic<uint8_t> u;
+  sim::Atomic<int8_t> i;
+  explicit Narrow(Execution& e) : u(e, "u"), i(e, "i") {}
+};
+}  // namespace
+
+TEST_CASE("oracle: read-modify-writes wrap at the cell's width") {
+  // 200 + 200 wraps to 144 in a byte; -100 - 100 wraps to 56 in a signed byte. A CAS expecting
+  // the wrapped value succeeds only after both adds, which DPOR must compute as the cell does.
+  same_outcomes([](Execution& e) {
+    auto& s = test::make_state<Narrow>(e);
+    for (int t = 0; t < 2; ++t)
+      e.spawn("add" + std::to_string(t), [&s] {
+        (void)s.u.fetch_add(200);
+        (void)s.i.fetch_sub(100);
+      });
+    e.spawn("cas", [&s] {
+      uint8_t eu = 144;
+      int8_t ei = 56;
+      (void)s.u.compare_exchange(eu, 1);
+      (void)s.i.compare_exchange(ei, 1);
+    });
+  });
+}
+
 TEST_CASE("oracle: mutex critical sections with reads outside") {
   same_outcomes([](Execution& e) {
     auto& s = test::make_state<Mem>(e);

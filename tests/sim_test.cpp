@@ -39,6 +39,22 @@ TEST_CASE("objects get ids in creation order and scoped names") {
   CHECK(arr.peek(1).id().v == 2);
 }
 
+TEST_CASE("read-modify-writes return the old value and leave the new one, at the cell's width") {
+  sim::FiberPool pool;
+  Execution x(pool, {});
+  sim::Atomic<unsigned> w(x, "w", 0b1100);
+  CHECK(w.fetch_or(0b0011) == 0b1100);
+  CHECK(w.fetch_and(0b1010) == 0b1111);
+  CHECK(w.fetch_xor(0b0110) == 0b1010);
+  CHECK(w.fetch_sub(2) == 0b1100);
+  CHECK(w.peek() == 10);
+  sim::Atomic<uint8_t> b(x, "b", 250);
+  CHECK(b.fetch_add(10) == 250);
+  CHECK(b.peek() == 4);
+  CHECK(b.fetch_sub(5) == 4);
+  CHECK(b.peek() == 255);
+}
+
 TEST_CASE("an unfinished thread is unwound when its execution ends") {
   static int destroyed = 0;
   struct Guard {

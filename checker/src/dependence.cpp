@@ -11,6 +11,24 @@ using sim::OpKind;
 
 namespace {
 bool writes_memory(OpKind k) { return k == OpKind::Write || k == OpKind::Rmw || k == OpKind::Flush; }
+
+// The value a read-modify-write leaves when it runs on `s`, wrapped at the cell's width and, for
+// a signed cell, sign-extended as its values are encoded.
+uint64_t rmw_value(const sim::ObjectInfo& o, uint64_t s, const Event& e) {
+  uint64_t v = e.value;  // exchange
+  switch (e.rmw) {
+    case sim::RmwOp::Add: v = s + e.arg; break;
+    case sim::RmwOp::Or: v = s | e.arg; break;
+    case sim::RmwOp::And: v = s & e.arg; break;
+    case sim::RmwOp::Xor: v = s ^ e.arg; break;
+    case sim::RmwOp::Exchange: break;
+  }
+  if (o.bytes >= 8) return v;
+  const unsigned bits = 8u * o.bytes;
+  v &= (uint64_t(1) << bits) - 1;
+  if (o.is_signed && (v >> (bits - 1)) & 1u) v |= ~((uint64_t(1) << bits) - 1);
+  return v;
+}
 }  // namespace
 
 bool dependent(const sim::Execution& x, const Event& a, const Event& b) {
@@ -60,8 +78,7 @@ uint64_t apply_state(const sim::Execution& x, uint64_t s, const Event& e) {
       if (e.kind == OpKind::Write || e.kind == OpKind::Flush) return e.value;
       if (e.kind == OpKind::Rmw) {
         if (e.flags & sim::kFlagCas) return s == e.arg ? e.value : s;
-        if (e.flags & sim::kFlagAdd) return s + e.arg;
-        return e.value;  // exchange
+        return rmw_value(x.object(e.obj), s, e);
       }
       return s;
     case ObjectClass::Lock: {

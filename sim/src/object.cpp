@@ -51,8 +51,9 @@ void SharedObject::check_alive(const Loc& loc) const {
 }
 
 Cell::Cell(Execution& x, const std::string& leaf, bool init_on_create, uint64_t initial, bool is_ptr,
-           bool is_signed)
+           bool is_signed, uint8_t bytes)
     : SharedObject(x, leaf, ObjectClass::Memory, nullptr, init_on_create, initial), ptr_(is_ptr) {
+  x.object(id_).bytes = bytes;
   x.object(id_).is_ptr = is_ptr;
   x.object(id_).is_signed = is_signed;
   x.object(id_).current = initial;

@@ -50,6 +50,10 @@ const char* order_name(Order o);
 
 enum class LockMode : uint8_t { Exclusive, Shared };
 
+// Which read-modify-write an Rmw event is: the new value from the old one and `arg` (for a
+// fetch_sub, Add of the negated operand). The checker recomputes it when it moves the event.
+enum class RmwOp : uint8_t { Exchange, Add, Or, And, Xor };
+
 // What a thread is about to do. Posted before it yields; read by the strategy and the enabled test.
 struct PendingOp {
   OpKind kind = OpKind::Local;
@@ -66,7 +70,7 @@ struct PendingOp {
 
 constexpr uint8_t kFlagCas = 1;  // a compare-and-swap (Rmw on success, CasFail otherwise)
 constexpr uint8_t kFlagTry = 2;  // a trylock (Acquire on success, TryFail otherwise); a wait with timeout
-constexpr uint8_t kFlagAdd = 4;  // a fetch_add: the new value is the old plus `arg`
+// 4 is free (it was fetch_add's; Event::rmw now says which read-modify-write an Rmw is)
 constexpr uint8_t kFlagAwait = 8;  // a spin-loop read that waited for another thread's write
 constexpr uint8_t kFlagWindow = 16;  // a read that starts its thread's spin window (spin.hpp)
 constexpr uint8_t kFlagDrain = 32;   // x86-TSO: ran with the thread's store buffer empty (a fence, a locked op)
@@ -85,6 +89,7 @@ struct Event {
   uint64_t pre = 0;     // the object's state before (memory: value; lock: holders)
   uint64_t post = 0;    // and after
   uint8_t flags = 0;    // kFlagCas, kFlagTry: the outcome depends on the state it ran in
+  RmwOp rmw = RmwOp::Exchange;  // an Rmw that is not a CAS: how it changed the value
   Loc loc;
   uint64_t gip = 0;     // guest events: the guest instruction's address (loc is then unused)
   uint32_t after = UINT32_MAX;  // kFlagAwait reads: the step whose write released the spinning thread

@@ -50,6 +50,7 @@ struct ObjectInfo {
   bool preexisting = false;    // part of the initial state, whichever thread first names it (guest RAM)
   bool is_ptr = false;         // holds a Ptr<T>: counted as a reference by the leak check
   bool is_signed = false;      // values print as signed integers
+  uint8_t bytes = 8;           // memory: the value's width (a fetch_add wraps at it)
   bool hex = false;            // values print in hex (registers)
   bool hardware = false;       // a machine's own state (an APIC's delivery queue, a CPU's run state),
                                // not memory: under TSO never buffered and never draining

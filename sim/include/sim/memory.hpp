@@ -32,7 +32,8 @@ class Cell : public SharedObject, public BufferTarget {
   bool ptr_;
 
  public:
-  Cell(Execution& x, const std::string& leaf, bool init_on_create, uint64_t initial, bool is_ptr, bool is_signed);
+  Cell(Execution& x, const std::string& leaf, bool init_on_create, uint64_t initial, bool is_ptr, bool is_signed,
+       uint8_t bytes = 8);
   virtual ~Cell() = default;
 
  protected:
@@ -48,8 +49,9 @@ class Cell : public SharedObject, public BufferTarget {
   }
   bool tso() const { return x_.memory() == MemoryModel::TSO && x_.in_thread() && !x_.object(id_).hardware; }
   void finish(OpKind k, Order o, uint64_t pre, uint64_t post, uint64_t value, const Loc& loc, uint8_t flags = 0,
-              uint64_t arg = 0) {
+              uint64_t arg = 0, RmwOp rmw = RmwOp::Exchange) {
     Event e = event(k, loc);
+    e.rmw = rmw;
     e.order = o;
     e.pre = pre;
     e.post = post;
@@ -73,8 +75,9 @@ template <class T>
 class TypedCell : public Cell {
  public:
   TypedCell(Execution& x, const std::string& leaf, T init)
-      : Cell(x, leaf, true, Codec<T>::encode(init), is_ptr(), is_signed()), v_(init) {}
-  TypedCell(Execution& x, const std::string& leaf, Uninit) : Cell(x, leaf, false, 0, is_ptr(), is_signed()), v_{} {}
+      : Cell(x, leaf, true, Codec<T>::encode(init), is_ptr(), is_signed(), width()), v_(init) {}
+  TypedCell(Execution& x, const std::string& leaf, Uninit)
+      : Cell(x, leaf, false, 0, is_ptr(), is_signed(), width()), v_{} {}
   // Not a visible operation: for end-of-execution invariants, reports and a model's own rule
   // checks. The value the current thread would read: under TSO its newest store to this cell
   // still in its buffer, if any (when the execution ends every buffer is empty).
@@ -128,6 +131,7 @@ class TypedCell : public Cell {
     return Codec<T>::encode(v_);
   }
   static constexpr bool is_ptr() { return !std::is_integral_v<T> && !std::is_enum_v<T>; }
+  static constexpr uint8_t width() { return is_ptr() ? 8 : static_cast<uint8_t>(sizeof(T)); }
   std::vector<std::pair<uint32_t, T>> buffered_;  // TSO: stores still in a buffer, oldest first (thread, value)
   static constexpr bool is_signed() {
     if constexpr (std::is_enum_v<T>)
@@ -183,15 +187,47 @@ class Atomic : public TypedCell<T> {
     this->finish(OpKind::CasFail, o, pre, pre, pre, loc, kFlagCas, exp);
     return false;
   }
+  // The kernel's read-modify-writes, each one visible operation that returns the old value
+  // (atomic_fetch_*, the bitops): fetch_sub is an Add of the negated operand.
   T fetch_add(T d, Order o = Order::SeqCst, const Loc& loc = Loc::current())
     requires std::is_integral_v<T>
   {
+    return fetch_op(RmwOp::Add, d, o, loc);
+  }
+  T fetch_sub(T d, Order o = Order::SeqCst, const Loc& loc = Loc::current())
+    requires std::is_integral_v<T>
+  {
+    return fetch_op(RmwOp::Add, static_cast<T>(T{} - d), o, loc);
+  }
+  T fetch_or(T d, Order o = Order::SeqCst, const Loc& loc = Loc::current())
+    requires std::is_integral_v<T>
+  {
+    return fetch_op(RmwOp::Or, d, o, loc);
+  }
+  T fetch_and(T d, Order o = Order::SeqCst, const Loc& loc = Loc::current())
+    requires std::is_integral_v<T>
+  {
+    return fetch_op(RmwOp::And, d, o, loc);
+  }
+  T fetch_xor(T d, Order o = Order::SeqCst, const Loc& loc = Loc::current())
+    requires std::is_integral_v<T>
+  {
+    return fetch_op(RmwOp::Xor, d, o, loc);
+  }
+
+ private:
+  T fetch_op(RmwOp op, T d, Order o, const Loc& loc) {
     this->begin(OpKind::Rmw, loc);
-    T old = v_;
-    uint64_t pre = Codec<T>::encode(v_);
-    v_ = static_cast<T>(v_ + d);
-    uint64_t c = Codec<T>::encode(v_);
-    this->finish(OpKind::Rmw, o, pre, c, c, loc, kFlagAdd, Codec<T>::encode(d));
+    const T old = v_;
+    switch (op) {
+      case RmwOp::Add: v_ = static_cast<T>(v_ + d); break;
+      case RmwOp::Or: v_ = static_cast<T>(v_ | d); break;
+      case RmwOp::And: v_ = static_cast<T>(v_ & d); break;
+      case RmwOp::Xor: v_ = static_cast<T>(v_ ^ d); break;
+      case RmwOp::Exchange: v_ = d; break;
+    }
+    const uint64_t c = Codec<T>::encode(v_);
+    this->finish(OpKind::Rmw, o, Codec<T>::encode(old), c, c, loc, 0, Codec<T>::encode(d), op);
     return old;
   }
 };
