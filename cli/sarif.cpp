@@ -62,6 +62,7 @@ const char* rule_text(const std::string& kind) {
       {"lock-misuse", "An unlock of a lock not held, or recursion on a non-recursive lock."},
       {"locking-rule", "A field accessed without the lock its annotation requires."},
       {"liveness", "An expected event never happened although every thread is done or blocked."},
+      {"warning", "A WARN_ON condition held: the kernel would print a warning and go on."},
       {"guest-fault", "A guest CPU faulted (an exception, an invalid instruction, unmapped memory)."},
       {"model-crash", "Model code crashed (a fault, abort(), or a hang stopped by the watchdog)."},
       {"model-error", "The model threw or misused vcpucheck's API."},

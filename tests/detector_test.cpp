@@ -129,7 +129,7 @@ TEST_CASE("a free that an access is not ordered before is use-after-free in anot
   };
   struct S {
     sim::Atomic<sim::Ptr<Obj>> p;
-    explicit S(Execution& x) : p(x, "p") { p.store(sim::heap_alloc<Obj>(x, "obj", sim::Loc::current())); }
+    explicit S(Execution& x) : p(x, "p") { p.store(sim::heap_alloc<Obj>(x, "obj")); }
   };
   auto r = test::dpor_world([](Execution& x) {
     auto& s = test::make_state<S>(x);

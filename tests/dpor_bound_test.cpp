@@ -130,7 +130,7 @@ TEST_CASE("timed sleeps: a forgotten wakeup is noticed by the timeout, never a s
         auto& w = test::make_state<W>(x);
         x.spawn("waiter", [&w] {
           w.m.lock();
-          while (!w.cond.get()) w.chan.sleep(w.m, true);
+          while (!w.cond.get()) w.chan.sleep(w.m, {.timeout = true});
           ++noticed;
           w.m.unlock();
         });
@@ -156,7 +156,7 @@ TEST_CASE("timed sleeps: a forgotten wakeup is noticed by the timeout, never a s
         auto& w = test::make_state<W>(x);
         x.spawn("waiter", [&w] {
           w.m.lock();
-          while (!w.cond.get()) w.chan.sleep(w.m, true);
+          while (!w.cond.get()) w.chan.sleep(w.m, {.timeout = true});
           w.m.unlock();
         });
       },

@@ -139,7 +139,7 @@ TEST_CASE("oracle: sleep/wakeup, with and without a timeout") {
       auto& s = test::make_state<Mem>(e);
       e.spawn("waiter", [&s, timeout] {
         s.m.lock();
-        if (!s.ready.get()) s.chan.sleep(s.m, timeout);
+        if (!s.ready.get()) s.chan.sleep(s.m, {.timeout = timeout});
         (void)s.x.load();
         s.m.unlock();
       });
@@ -277,7 +277,7 @@ TEST_CASE("oracle: prefixes cut by the step bound, with sleep/wakeup and RCU") {
             auto& s = test::make_state<Mem>(e);
             e.spawn("waiter", [&s, timeout] {
               s.m.lock();
-              while (!s.ready.get()) s.chan.sleep(s.m, timeout);
+              while (!s.ready.get()) s.chan.sleep(s.m, {.timeout = timeout});
               s.m.unlock();
             });
             e.spawn("waker", [&s] {
@@ -363,7 +363,7 @@ TEST_CASE("oracle: timed sleeps in a loop are fair: finite, and every timeout ra
       for (int i = 0; i < waiters; ++i)
         e.spawn("waiter" + std::to_string(i), [&s] {
           s.m.lock();
-          while (!s.ready.get()) s.chan.sleep(s.m, true);
+          while (!s.ready.get()) s.chan.sleep(s.m, {.timeout = true});
           (void)s.x.load();
           s.m.unlock();
         });

@@ -66,7 +66,7 @@ TEST_CASE("setup: a lock left held, or a primitive that needs a thread, is a cle
   CHECK_THROWS_WITH_AS(test::dpor_world([](Execution& x) {
                          auto& s = test::make_state<InitLocks>(x);
                          s.m.lock();
-                         s.chan.sleep(s.m, false);
+                         s.chan.sleep(s.m);
                        }),
                        doctest::Contains("sleep while the model builds its initial state"), sim::SetupError);
 }

@@ -136,7 +136,7 @@ TEST_CASE("use after free, double free and out-of-bounds are violations") {
   SUBCASE("use after free") {
     auto r = test::dpor_world([](Execution& x) {
       x.spawn("T", [&x] {
-        auto p = sim::heap_alloc<Node>(x, "node", sim::Loc::current());
+        auto p = sim::heap_alloc<Node>(x, "node");
         sim::heap_free(x, p);
         p->v.set(1);
       });
@@ -147,7 +147,7 @@ TEST_CASE("use after free, double free and out-of-bounds are violations") {
   SUBCASE("double free") {
     auto r = test::dpor_world([](Execution& x) {
       x.spawn("T", [&x] {
-        auto p = sim::heap_alloc<Node>(x, "node", sim::Loc::current());
+        auto p = sim::heap_alloc<Node>(x, "node");
         sim::heap_free(x, p);
         sim::heap_free(x, p);
       });
@@ -168,7 +168,7 @@ TEST_CASE("use after free, double free and out-of-bounds are violations") {
   }
   SUBCASE("leak: an unreferenced block never freed") {
     auto r = test::dpor_world([](Execution& x) {
-      x.spawn("T", [&x] { (void)sim::heap_alloc<Node>(x, "lost", sim::Loc::current()); });
+      x.spawn("T", [&x] { (void)sim::heap_alloc<Node>(x, "lost"); });
     });
     REQUIRE(test::found(r) == ViolationKind::Leak);
     CHECK(r.counterexample->violation->object == "lost");
@@ -228,7 +228,7 @@ TEST_CASE("sleep/wakeup: a wakeup under the interlock is never lost; one outside
       auto& s = test::make_state<S>(x, outside);
       x.spawn("waiter", [&s] {
         s.mtx.lock();
-        if (!s.ready.load()) s.chan.sleep(s.mtx, false);
+        if (!s.ready.load()) s.chan.sleep(s.mtx);
         s.mtx.unlock();
       });
       x.spawn("waker", [&s] {
@@ -261,7 +261,7 @@ TEST_CASE("sleep with a timeout returns either way: both orders are explored") {
     auto& s = test::make_state<S>(x);
     x.spawn("sleeper", [&s] {
       s.mtx.lock();
-      if (s.chan.sleep(s.mtx, true))
+      if (s.chan.sleep(s.mtx, {.timeout = true}))
         ++woke;
       else
         ++timed;

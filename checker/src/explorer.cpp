@@ -85,7 +85,10 @@ namespace {
 // a constructor) is reported as one in a thread is (sim/fault.hpp). Setup never yields.
 bool build_world(sim::Execution& x, sim::FiberPool& pool, const Setup& setup) {
   sim::arm_fault_handlers();
-  sim::Fiber f(pool, [&] { setup(x); });
+  sim::Fiber f(pool, [&] {
+    sim::CurrentExecution current(x);
+    setup(x);
+  });
   f.resume();
   if (const sim::Fault* fault = f.fault()) {
     x.report(sim::Violation{sim::ViolationKind::ModelCrash,

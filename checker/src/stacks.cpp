@@ -60,6 +60,7 @@ class Capture final : public Strategy {
     // another thread's event took.
     if (it != steps_.end() && x.thread(e.tid).name == it->second) capture(x, e.tid, step);
   }
+  void on_warning(const sim::Execution& x, const sim::Violation& v) override { on_violation(x, v); }
   void on_violation(const sim::Execution& x, const sim::Violation& v) override {
     auto it = steps_.find(v.step);
     if (x.current().valid() && !got_.count(v.step) && it != steps_.end() && x.thread(x.current()).name == it->second)

@@ -307,7 +307,7 @@ Scenario parse_checked(const json& j, const std::string& file, const Registry& r
       c.fail("/expect/verdict", "unknown verdict '" + verdict +
                                     "' (\"pass\", or one of: data-race, use-before-init, null-deref, use-after-free, "
                                     "double-free, out-of-bounds, leak, deadlock, lock-order-inversion, assertion, "
-                                    "invariant, blocking-in-critical-section, illegal-transition, lock-misuse, locking-rule, liveness)");
+                                    "invariant, blocking-in-critical-section, illegal-transition, lock-misuse, locking-rule, liveness, warning, guest-fault, model-crash, model-error)");
     if (ex.contains("executions")) c.fail("/expect/executions", "'executions' goes with \"pass\"");
     if (ex.contains("object")) {
       c.want(ex["object"], ex["object"].is_string(), "/expect/object", "a string");

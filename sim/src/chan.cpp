@@ -12,7 +12,8 @@ bool Chan::enabled(const PendingOp& op, ThreadId t) const {
   return op.timeout && x_.timeout_allowed(t);  // a timeout fires only when it can change something
 }
 
-bool Chan::sleep(Lock& interlock, bool timeout, const Loc& loc, bool idle) {
+bool Chan::sleep(Lock& interlock, SleepOptions o, const Loc& loc) {
+  const bool timeout = o.timeout, idle = o.idle;
   x_.require_thread("sleep", loc);
   ThreadId me = x_.current();
   if (!interlock.held_by(me)) x_.fail(ViolationKind::LockMisuse, "sleep on " + name() + " without holding its interlock " + interlock.name(), loc, name());

@@ -43,6 +43,9 @@ Execution& current_execution() {
   return *tls_execution;
 }
 
+CurrentExecution::CurrentExecution(Execution& x) : saved_(tls_execution) { tls_execution = &x; }
+CurrentExecution::~CurrentExecution() { tls_execution = saved_; }
+
 void Execution::require_thread(const char* what, const Loc& loc) const {
   if (!current_.valid())
     throw SetupError(sim::where(loc) + ": " + what +
@@ -275,6 +278,10 @@ Outcome Execution::run(Scheduler& s) {
       std::rethrow_exception(e);
   }
   if (violation_) outcome = Outcome::Violation;
+  if (warning_ && (outcome == Outcome::Complete || outcome == Outcome::StepBound || outcome == Outcome::Blocked)) {
+    report(*warning_);
+    outcome = Outcome::Violation;
+  }
   for (Observer* o : observers_) o->on_end(*this);
   if (violation_) outcome = Outcome::Violation;
   tls_execution = saved;
@@ -417,6 +424,16 @@ void Execution::fail(ViolationKind k, std::string message, const Loc& loc, std::
                                   static_cast<int64_t>(events_.size())});
   }
   fail(std::move(v));
+}
+
+void Execution::warn(std::string message, const Loc& loc) {
+  if (warning_ || violation_) return;
+  Violation v{ViolationKind::Warning, std::move(message), {}, {}, static_cast<int64_t>(events_.size())};
+  // While the model builds its initial state: no thread, the line alone.
+  v.involved.push_back(Involved{current_.valid() ? threads_[current_.v].name : "setup", "", sim::where(loc),
+                                current_.valid() ? v.step : -1});
+  warning_ = std::move(v);
+  for (Observer* o : observers_) o->on_warning(*this, *warning_);
 }
 
 std::string Execution::describe_op(const Event& e) const {

@@ -87,7 +87,7 @@ constexpr const char* kViolationNames[] = {
     "data-race",   "use-before-init", "null-deref", "use-after-free",       "double-free",
     "out-of-bounds", "leak",          "deadlock",   "lock-order-inversion", "assertion",
     "invariant",   "blocking-in-critical-section", "illegal-transition", "lock-misuse",
-    "locking-rule", "liveness",    "guest-fault", "model-crash", "model-error",
+    "locking-rule", "liveness",    "warning",     "guest-fault", "model-crash", "model-error",
 };
 static_assert(sizeof(kViolationNames) / sizeof(kViolationNames[0]) == static_cast<size_t>(ViolationKind::ModelError) + 1,
               "every ViolationKind needs its name, in order");

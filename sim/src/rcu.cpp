@@ -6,6 +6,8 @@ Rcu::Rcu(Execution& x, const std::string& leaf) : SharedObject(x, leaf, ObjectCl
   x.object(id_).blocker = this;
 }
 
+Rcu::Rcu(Execution& x, const std::string& leaf, Sleepable) : Rcu(x, leaf) { sleepable_ = true; }
+
 bool Rcu::enabled(const PendingOp& op, ThreadId t) const {
   if (op.kind != OpKind::RcuSyncWait) return true;
   const Wait& w = waits_[t.v];
@@ -28,7 +30,8 @@ void Rcu::read_lock(const Loc& loc) {
   ThreadInfo& t = x_.thread(me);
   x_.announce(PendingOp{OpKind::RcuLock, id_, LockMode::Shared, false, false, loc});
   uint64_t pre = state();
-  if (t.rcu_nest++ == 0) inside_ |= 1u << me.v;
+  int& nest = sleepable_ ? nest_[me.v] : t.rcu_nest;  // only a classic section forbids sleeping
+  if (nest++ == 0) inside_ |= 1u << me.v;
   Event e = event(OpKind::RcuLock, loc);
   e.pre = pre;
   e.post = state();
@@ -39,10 +42,15 @@ void Rcu::read_unlock(const Loc& loc) {
   x_.require_thread("rcu_read_unlock", loc);
   ThreadId me = x_.current();
   ThreadInfo& t = x_.thread(me);
-  if (t.rcu_nest <= 0) x_.fail(ViolationKind::LockMisuse, "rcu_read_unlock without rcu_read_lock on " + name(), loc, name());
+  int& nest = sleepable_ ? nest_[me.v] : t.rcu_nest;
+  if (nest <= 0)
+    x_.fail(ViolationKind::LockMisuse,
+            std::string(sleepable_ ? "srcu_read_unlock without srcu_read_lock" : "rcu_read_unlock without rcu_read_lock") +
+                " on " + name(),
+            loc, name());
   x_.announce(PendingOp{OpKind::RcuUnlock, id_, LockMode::Shared, false, false, loc});
   uint64_t pre = state();
-  if (--t.rcu_nest == 0) {
+  if (--nest == 0) {
     inside_ &= ~(1u << me.v);
     ++gen_[me.v];
   }
@@ -59,6 +67,10 @@ void Rcu::synchronize(const Loc& loc) {
   if (t.rcu_nest > 0 || t.critical > 0 || t.spin_held > 0)
     x_.fail(ViolationKind::BlockingInCritical,
             "synchronize_rcu on " + name() + (t.rcu_nest ? " inside an RCU read-side section" : " inside a critical section"),
+            loc, name());
+  if (sleepable_ && nest_[me.v] > 0)
+    x_.fail(ViolationKind::Deadlock,
+            "synchronize_srcu on " + name() + " inside a read-side section of the same domain: it waits for itself",
             loc, name());
   x_.announce(PendingOp{OpKind::RcuSyncStart, id_, LockMode::Exclusive, false, false, loc});
   Wait& w = waits_[me.v];

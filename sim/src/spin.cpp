@@ -137,7 +137,7 @@ bool SpinWatch::on_event(const Event& e, uint64_t step, bool awaited) {
   on_timed(e, step);
   if (windows_.size() <= e.tid.v) windows_.resize(e.tid.v + 1);
   Window& w = windows_[e.tid.v];
-  if (e.kind == OpKind::Fence) return false;
+  if (e.kind == OpKind::Fence || (e.kind == OpKind::Local && (e.flags & kFlagYield))) return false;
   if (is_read(e.kind) && e.obj.valid()) {
     if (awaited) {  // released: the next iteration is compared with this one
       w.reads.clear();

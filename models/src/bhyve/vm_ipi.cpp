@@ -47,7 +47,7 @@ void vm_handle_hlt(ApVm& vm, Vcpu& v, mc::Cpu& cpu) {
   v.mtx.lock();
   vcpu_set_state_locked(v, VCPU_SLEEPING, false);
   while (!cpu.lapic().irr_pending() && !v.reqidle.get() && !vm.suspend.load(sim::Order::Acquire))
-    v.hlt_chan.sleep(v.mtx, false, sim::Loc::current(), /*idle=*/true);
+    v.hlt_chan.sleep(v.mtx, {.idle = true});
   vcpu_set_state_locked(v, VCPU_FROZEN, false);
   v.mtx.unlock();
 }
@@ -171,7 +171,7 @@ void spinup_ap(ApVm& vm, int id, uint32_t rip) {
 
 uint32_t wait_for_start(ApVm& vm, int id) {
   vm.start_mtx.lock();
-  while (vm.start_rip[static_cast<size_t>(id)] == 0) vm.start_chan.sleep(vm.start_mtx, false, sim::Loc::current(), true);
+  while (vm.start_rip[static_cast<size_t>(id)] == 0) vm.start_chan.sleep(vm.start_mtx, {.idle = true});
   const uint32_t rip = vm.start_rip[static_cast<size_t>(id)];
   vm.start_mtx.unlock();
   return rip;

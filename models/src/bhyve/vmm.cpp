@@ -43,7 +43,7 @@ int vcpu_set_state_locked(Vcpu& v, int newstate, bool from_idle) {
     while (v.state.get() != VCPU_IDLE) {
       v.reqidle.set(1);
       vcpu_notify_event_locked(v);
-      v.state_chan.sleep(v.mtx, /*timeout=*/true);  // msleep_spin(&vcpu->state, &vcpu->mtx, "vmstat", hz)
+      (void)fbsd::msleep_spin(&v.state_chan, &v.mtx, "vmstat", fbsd::hz);
     }
   } else {
     sim::kassert(x, v.state.get() != VCPU_IDLE, "vcpu_set_state_locked: invalid transition from idle");
@@ -56,7 +56,7 @@ int vcpu_set_state_locked(Vcpu& v, int newstate, bool from_idle) {
            sim::Loc::current(), vcpu_name(v) + ".state");
   v.state.set(newstate);
   v.hostcpu.set(newstate == VCPU_RUNNING ? static_cast<int>(x.current().v) : NOCPU);
-  if (newstate == VCPU_IDLE && !v.vm->bug.no_idle_wakeup) v.state_chan.wakeup();
+  if (newstate == VCPU_IDLE && !v.vm->bug.no_idle_wakeup) fbsd::wakeup(&v.state_chan);
   return 0;
 }
 
@@ -68,7 +68,7 @@ Ptr<Vcpu> vcpu_alloc(Vm& vm, int vcpuid) {
   for (const auto& [id, _] : vm.allocated) previous += id == vcpuid;
   std::string name = "vcpu[" + std::to_string(vcpuid) + "]" + (previous ? "#" + std::to_string(previous + 1) : "");
   // malloc(M_ZERO), vcpu_lock_init, state = IDLE, hostcpu = NOCPU, vcpuid, vm: the constructor.
-  Ptr<Vcpu> v = sim::heap_alloc<Vcpu>(vm.x, name, sim::Loc::current(), vcpuid, &vm);
+  Ptr<Vcpu> v = sim::heap_alloc<Vcpu>(vm.x, name, vcpuid, &vm);
   vm.allocated.emplace_back(vcpuid, v);
   return v;
 }

@@ -17,6 +17,7 @@
 
 #include "models/registry.hpp"
 #include "sim/chan.hpp"
+#include "sim/freebsd.hpp"
 #include "sim/heap.hpp"
 #include "sim/sync.hpp"
 

@@ -147,7 +147,7 @@ int kvm_arch_vcpu_precreate(IpivKvm& k, int64_t id) {
   if (k.max_vcpu_ids.load(Order::Relaxed) == 0) k.max_vcpu_ids.store(kDefaultMaxVcpuIds, Order::Relaxed);
   if (id >= k.max_vcpu_ids.load(Order::Relaxed)) return -22;
   if (!k.pid_table.load(Order::Acquire)) {  // vmx_alloc_ipiv_pid_table()
-    Ptr<PidTable> t = sim::heap_alloc<PidTable>(k.x, "pid_table", sim::Loc::current(),
+    Ptr<PidTable> t = sim::heap_alloc<PidTable>(k.x, "pid_table",
                                                 static_cast<size_t>(k.max_vcpu_ids.load(Order::Relaxed)));
     k.pid_table.store(t, Order::Release);
   }
@@ -167,7 +167,7 @@ Ptr<IpivVcpu> kvm_vm_ioctl_create_vcpu_ipiv(IpivKvm& k, int64_t id) {
   k.lock.unlock();
   if (r) return nullptr;
 
-  Ptr<IpivVcpu> v = sim::heap_alloc<IpivVcpu>(k.x, "vcpu" + std::to_string(id), sim::Loc::current());
+  Ptr<IpivVcpu> v = sim::heap_alloc<IpivVcpu>(k.x, "vcpu" + std::to_string(id));
   v->vcpu_id.set(static_cast<int>(id));
   Ptr<PidTable> table = k.pid_table.load(Order::Acquire);
   // vmx_vcpu_create(): this vCPU's entry, then init_vmcs().
@@ -185,7 +185,7 @@ void vcpu_thread(IpivKvm& k, int id) {
   k.start_mtx.lock();
   k.ready.set(k.ready.get() + 1);
   k.start_chan.wakeup();
-  while (k.ready.get() < k.nvcpus) k.start_chan.sleep(k.start_mtx, false);
+  while (k.ready.get() < k.nvcpus) k.start_chan.sleep(k.start_mtx);
   k.start_mtx.unlock();
   if (!v) return;
   k.ran_guest = true;

@@ -17,6 +17,7 @@
 #include "models/registry.hpp"
 #include "sim/chan.hpp"
 #include "sim/heap.hpp"
+#include "sim/linux/atomic.hpp"
 #include "sim/rcu.hpp"
 
 namespace vcpucheck::models::kvm {
@@ -73,7 +74,7 @@ struct OnlineKvm : Instance {
   const int max_vcpus;
   sim::Mutex lock;                              // kvm->lock
   sim::Field<int> created_vcpus;                // [lock] reservations
-  sim::Atomic<int> online_vcpus;                // published vCPUs
+  lnx::atomic_t online_vcpus;                   // published vCPUs
   sim::Array<sim::Atomic<Ptr<KvmVcpu>>> vcpu_array;
   OnlineKvm(Execution& x, const Config& c);
   void check_invariants(Execution& x) override;

@@ -1,9 +1,11 @@
 // kvm.online-vcpus: mainline's publication through online_vcpus and smp_wmb/smp_rmb.
+// Written in the kernel's vocabulary (sim/linux.hpp): each line reads as the kvm_main.c line it models.
 #include "kvm/kvm.hpp"
+#include "sim/linux.hpp"
 
 namespace vcpucheck::models::kvm {
 
-using sim::Order;
+using namespace vcpucheck::lnx;
 
 OnlineKvm::OnlineKvm(Execution& x_, const Config& c)
     : x(x_),
@@ -17,42 +19,42 @@ OnlineKvm::OnlineKvm(Execution& x_, const Config& c)
 int kvm_vm_ioctl_create_vcpu(OnlineKvm& kvm, int id) {
   Execution& x = kvm.x;
   // Reserve a slot.
-  kvm.lock.lock();
+  mutex_lock(&kvm.lock);
   if (kvm.created_vcpus.get() >= kvm.max_vcpus) {
-    kvm.lock.unlock();
-    return -1;  // -EINVAL
+    mutex_unlock(&kvm.lock);
+    return -EINVAL;
   }
   kvm.created_vcpus.set(kvm.created_vcpus.get() + 1);
-  kvm.lock.unlock();
+  mutex_unlock(&kvm.lock);
 
-  Ptr<KvmVcpu> vcpu = sim::heap_alloc<KvmVcpu>(x, "vcpu" + std::to_string(id), sim::Loc::current());
+  Ptr<KvmVcpu> vcpu = sim::heap_alloc<KvmVcpu>(x, "vcpu" + std::to_string(id));  // kmem_cache_zalloc()
   vcpu->vcpu_id.set(id);  // kvm_vcpu_init()
   vcpu->arch.set(0x100 + static_cast<uint64_t>(id));
 
-  kvm.lock.lock();
-  const int n = kvm.online_vcpus.load(Order::Relaxed);
+  mutex_lock(&kvm.lock);
+  const int n = atomic_read(&kvm.online_vcpus);
   if (kvm.bug.online_before_store) {
-    kvm.online_vcpus.store(n + 1, Order::Relaxed);
-    kvm.vcpu_array.at(n).store(vcpu, Order::Relaxed);
+    atomic_inc(&kvm.online_vcpus);
+    WRITE_ONCE(kvm.vcpu_array.at(n), vcpu);
   } else {
-    kvm.vcpu_array.at(n).store(vcpu, Order::Relaxed);  // xa_store()
+    WRITE_ONCE(kvm.vcpu_array.at(n), vcpu);  // kvm->vcpus[n] = vcpu
     // Fill the array before publishing the count (pairs with kvm_get_vcpu's smp_rmb).
-    if (!kvm.bug.no_wmb) sim::smp_wmb(x);
-    kvm.online_vcpus.store(n + 1, Order::Relaxed);  // atomic_inc(&kvm->online_vcpus)
+    if (!kvm.bug.no_wmb) smp_wmb();
+    atomic_inc(&kvm.online_vcpus);
   }
-  kvm.lock.unlock();
+  mutex_unlock(&kvm.lock);
   return 0;
 }
 
 Ptr<KvmVcpu> kvm_get_vcpu(OnlineKvm& kvm, int i) {
-  const int num = kvm.online_vcpus.load(Order::Relaxed);
+  const int num = atomic_read(&kvm.online_vcpus);
   if (i >= num) return nullptr;
-  if (!kvm.bug.no_rmb) sim::smp_rmb(kvm.x);  // pairs with smp_wmb in kvm_vm_ioctl_create_vcpu
-  return kvm.vcpu_array.at(i).load(Order::Relaxed);
+  if (!kvm.bug.no_rmb) smp_rmb();  // pairs with smp_wmb in kvm_vm_ioctl_create_vcpu
+  return READ_ONCE(kvm.vcpu_array.at(i));
 }
 
 void kvm_for_each_vcpu(OnlineKvm& kvm) {
-  for (int i = 0; i < kvm.online_vcpus.load(Order::Relaxed); ++i) {
+  for (int i = 0; i < atomic_read(&kvm.online_vcpus); ++i) {
     Ptr<KvmVcpu> vcpu = kvm_get_vcpu(kvm, i);
     (void)vcpu->vcpu_id.get();  // a VM-wide ioctl touching each vCPU
   }

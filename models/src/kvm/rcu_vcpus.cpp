@@ -13,19 +13,19 @@ RcuKvm::RcuKvm(Execution& x_, const Config& c)
       vcpus(x_, "vcpus"),
       online_vcpus(x_, "online_vcpus", 0) {
   // kvm_alloc_vm(): an empty object, online = 0.
-  vcpus.store(sim::heap_alloc<KvmVcpus>(x_, "vcpus", sim::Loc::current(), size_t{0}));
+  vcpus.store(sim::heap_alloc<KvmVcpus>(x_, "vcpus", size_t{0}));
 }
 
 void kvm_vm_ioctl_create_vcpu_rcu(RcuKvm& kvm, int id) {
   Execution& x = kvm.x;
-  Ptr<KvmVcpu> vcpu = sim::heap_alloc<KvmVcpu>(x, "vcpu" + std::to_string(id), sim::Loc::current());
+  Ptr<KvmVcpu> vcpu = sim::heap_alloc<KvmVcpu>(x, "vcpu" + std::to_string(id));
   vcpu->vcpu_id.set(id);  // kvm_vcpu_init()
   vcpu->arch.set(0x100 + static_cast<uint64_t>(id));
 
   if (!kvm.bug.no_kvm_lock) kvm.lock.lock();
   Ptr<KvmVcpus> old = kvm.vcpus.load(Order::Relaxed);  // rcu_dereference_protected(kvm->vcpus, lock held)
   const uint32_t n = old->online.get();
-  Ptr<KvmVcpus> fresh = sim::heap_alloc<KvmVcpus>(x, "vcpus", sim::Loc::current(), size_t{n} + 1);
+  Ptr<KvmVcpus> fresh = sim::heap_alloc<KvmVcpus>(x, "vcpus", size_t{n} + 1);
   for (uint32_t i = 0; i < n; ++i) fresh->array.at(i).store(old->array.at(i).load(Order::Relaxed), Order::Relaxed);
   fresh->online.set(n + 1);
   if (!kvm.bug.publish_before_fill) fresh->array.at(n).store(vcpu, Order::Relaxed);

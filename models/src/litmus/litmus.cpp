@@ -47,7 +47,7 @@ struct Litmus : Instance {
         gp(x, "gp"),
         rcu(x, "rcu"),
         table(x, "table", 4) {
-    Ptr<Obj> first = sim::heap_alloc<Obj>(x, "obj0", sim::Loc::current());
+    Ptr<Obj> first = sim::heap_alloc<Obj>(x, "obj0");
     first->val.set(1);
     gp.store(first);
   }
@@ -90,7 +90,7 @@ void gated(Litmus& l, sim::Mutex& first, sim::Mutex& second) {
 }
 
 void publish(Litmus& l, Execution& x) {
-  Ptr<Obj> p = sim::heap_alloc<Obj>(x, "obj", sim::Loc::current());
+  Ptr<Obj> p = sim::heap_alloc<Obj>(x, "obj");
   if (l.publish_early) {
     l.slot.store(p, Order::Release);
     p->val.set(7);
@@ -112,7 +112,7 @@ void consume_unchecked(Litmus& l) {
 
 void rcu_update(Litmus& l, Execution& x) {
   Ptr<Obj> old = l.gp.load(Order::Acquire);
-  Ptr<Obj> n = sim::heap_alloc<Obj>(x, "obj", sim::Loc::current());
+  Ptr<Obj> n = sim::heap_alloc<Obj>(x, "obj");
   n->val.set(2);
   l.gp.store(n, Order::Release);
   if (!l.no_grace) l.rcu.synchronize();
@@ -134,7 +134,7 @@ void critical_sleep(Litmus& l, Execution& x) {
 }
 
 void free_twice(Execution& x) {
-  Ptr<Obj> p = sim::heap_alloc<Obj>(x, "tmp", sim::Loc::current());
+  Ptr<Obj> p = sim::heap_alloc<Obj>(x, "tmp");
   sim::heap_free(x, p);
   sim::heap_free(x, p);
 }

@@ -23,7 +23,7 @@ int kvm_ioctl_create_vcpu(Virt& v, int id, Ptr<KvmVcpuFd>& out) {
   } else if (v.kvm_vcpus.at(id).load(Order::Relaxed)) {
     r = -EEXIST;
   } else {
-    out = sim::heap_alloc<KvmVcpuFd>(v.x, "kvm.vcpu" + std::to_string(id), sim::Loc::current());
+    out = sim::heap_alloc<KvmVcpuFd>(v.x, "kvm.vcpu" + std::to_string(id));
     out->vcpu_id.set(id);
     v.kvm_vcpus.at(id).store(out, Order::Release);
   }
@@ -154,7 +154,7 @@ void machvirt_init(Virt& v) {
 
 namespace {
 void wait_machine_ready(Virt& v) {
-  while (!v.machine_ready.get()) v.ready_chan.sleep(v.bql, false);
+  while (!v.machine_ready.get()) v.ready_chan.sleep(v.bql);
 }
 }  // namespace
 

@@ -9,13 +9,21 @@
 
 namespace vcpucheck::sim {
 
+// How a sleep may end. `timeout`: it may also return without a wakeup (msleep's timo, an
+// explored choice under the fairness rule of spin.hpp). `idle`: it may last to the end of the
+// execution without that being a deadlock (a halted CPU waiting for an interrupt).
+struct SleepOptions {
+  bool timeout = false;
+  bool idle = false;
+};
+
 class Chan : public SharedObject, public Blocker {
  public:
   Chan(Execution& x, const std::string& leaf);
 
-  // Returns true when woken, false when the timeout fired. An `idle` sleep may last to the end of
-  // the execution without that being a deadlock (a halted CPU waiting for an interrupt).
-  bool sleep(Lock& interlock, bool timeout, const Loc& loc = Loc::current(), bool idle = false);
+  // Returns true when woken, false when the timeout fired:
+  //   chan.sleep(mtx);  chan.sleep(mtx, {.timeout = true});  chan.sleep(mtx, {.idle = true});
+  bool sleep(Lock& interlock, SleepOptions o = {}, const Loc& loc = Loc::current());
   void wakeup(const Loc& loc = Loc::current());      // every waiter
   void wakeup_one(const Loc& loc = Loc::current());  // the waiter with the lowest thread id
 

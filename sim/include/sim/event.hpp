@@ -70,7 +70,7 @@ struct PendingOp {
 
 constexpr uint8_t kFlagCas = 1;  // a compare-and-swap (Rmw on success, CasFail otherwise)
 constexpr uint8_t kFlagTry = 2;  // a trylock (Acquire on success, TryFail otherwise); a wait with timeout
-// 4 is free (it was fetch_add's; Event::rmw now says which read-modify-write an Rmw is)
+constexpr uint8_t kFlagYield = 4;  // a Local step that is only a scheduling point (cond_resched): neutral to spin windows
 constexpr uint8_t kFlagAwait = 8;  // a spin-loop read that waited for another thread's write
 constexpr uint8_t kFlagWindow = 16;  // a read that starts its thread's spin window (spin.hpp)
 constexpr uint8_t kFlagDrain = 32;   // x86-TSO: ran with the thread's store buffer empty (a fence, a locked op)

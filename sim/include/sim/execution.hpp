@@ -79,6 +79,8 @@ class Observer {
   // The execution's (first) violation, as it is reported -- inside the violating thread when a
   // thread reports it, so its call stack is the violation's.
   virtual void on_violation(const Execution&, const Violation&) {}
+  // The execution's first warning (Execution::warn), inside the warning thread, as it is raised.
+  virtual void on_warning(const Execution&, const Violation&) {}
 };
 
 enum class Outcome : uint8_t { Complete, Deadlock, Violation, StepBound, Blocked };
@@ -204,6 +206,12 @@ class Execution {
   // Stops the execution with a violation attributed to the current thread at `loc`.
   [[noreturn]] void fail(ViolationKind k, std::string message, const Loc& loc, std::string object = {});
 
+  // WARN_ON: the current thread raises a warning at `loc` and goes on. The first warning of an
+  // execution becomes its violation (ViolationKind::Warning) when it ends without a worse one
+  // (done, cut by the step bound or blocked; a deadlock or any violation found later wins).
+  void warn(std::string message, const Loc& loc);
+  const std::optional<Violation>& warning() const { return warning_; }
+
   // x86-TSO (store_buffer.hpp): the current thread's store enters its buffer; the cell applies it
   // when it is flushed (the cell forwards the thread's own buffered value to its loads).
   void buffer_store(const BufferedStore& s);
@@ -247,6 +255,9 @@ class Execution {
   Involved describe(const Event& e, int64_t step) const;
   std::string describe_op(const Event& e) const;
 
+  // Per-execution singletons of the layers above the sim (sim/linux.hpp's kernel: its RCU domain
+  // and the process's fd table), keyed by a tag's address: looked up, never iterated.
+  std::map<const void*, void*> singletons;
   // The execution's model instance, if the scenario layer attached one (type-erased).
   std::shared_ptr<void> model;
   // Host objects of heap blocks: kept until the execution ends, so freed blocks stay readable.
@@ -277,6 +288,7 @@ class Execution {
   std::vector<ThreadId> enabled_;
   std::vector<std::shared_ptr<Blocker>> thread_blockers_keepalive_;
   std::optional<Violation> violation_;
+  std::optional<Violation> warning_;
   ThreadId current_;
   std::vector<BlockInfo> blocks_;
   bool running_ = false;
@@ -292,8 +304,22 @@ class Execution {
   std::optional<Violation> spinning_forever() const;
 };
 
-// The one scoped accessor: the execution whose thread is running on this host thread.
-// Fails with a message naming the mistake when called outside an execution.
+// The one scoped accessor: the execution whose thread is running on this host thread -- or
+// whose model is building its initial state (CurrentExecution). Fails with a message naming the
+// mistake when called outside an execution.
 Execution& current_execution();
+
+// While alive, current_execution() is `x` on this host thread: the explorer holds one while the
+// model builds its world, so the kernel-vocabulary calls (sim/linux.hpp) work in setup too.
+class CurrentExecution {
+ public:
+  explicit CurrentExecution(Execution& x);
+  ~CurrentExecution();
+  CurrentExecution(const CurrentExecution&) = delete;
+  CurrentExecution& operator=(const CurrentExecution&) = delete;
+
+ private:
+  Execution* saved_;
+};
 
 }  // namespace vcpucheck::sim

@@ -4,7 +4,7 @@
 // memory: a field of a freed block reports use-after-free with the model's source location, a NULL
 // Ptr dereference reports where the pointer was loaded, an out-of-range index reports the index.
 //
-//   Ptr<Vcpu> v = heap_alloc<Vcpu>(x, "vcpu[3]", ...);   // a visible operation
+//   Ptr<Vcpu> v = heap_alloc<Vcpu>(x, "vcpu[3]", args...);   // a visible operation
 //   v->state.set(VCPU_IDLE);
 //   heap_free(x, v);                                    // later accesses are use-after-free
 #pragma once
@@ -71,9 +71,20 @@ struct Codec<Ptr<T>> {
 BlockId heap_begin_alloc(Execution& x, const std::string& name, bool must_free, const Loc& loc);
 void heap_end_alloc(Execution& x, BlockId b, const Loc& loc);
 
+// A block's name and where it is allocated: converted from the name at the call, so the
+// location is the caller's line (`heap_alloc<Vcpu>(x, "vcpu", id)`); `Named{name, loc}` passes
+// another one (a helper that allocates on its caller's behalf).
+struct Named {
+  std::string name;
+  Loc loc;
+  Named(const char* n, const Loc& l = Loc::current()) : name(n), loc(l) {}
+  Named(std::string n, const Loc& l = Loc::current()) : name(std::move(n)), loc(l) {}
+};
+
 template <class T, class... Args>
-Ptr<T> heap_alloc(Execution& x, const std::string& name, const Loc& loc, Args&&... args) {
-  BlockId b = heap_begin_alloc(x, name, true, loc);
+Ptr<T> heap_alloc(Execution& x, Named named, Args&&... args) {
+  const Loc& loc = named.loc;
+  BlockId b = heap_begin_alloc(x, named.name, true, loc);
   std::shared_ptr<T> obj;
   {
     Scope s(x, Scope::Absolute{}, x.block(b).name, b);

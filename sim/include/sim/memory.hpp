@@ -119,6 +119,44 @@ class TypedCell : public Cell {
     uint64_t c = Codec<T>::encode(v_);
     finish(OpKind::Write, o, pre, c, c, loc);
   }
+  // Read-modify-writes (Atomic's, and a Field's marked ones): one visible operation each.
+  T rmw_exchange(T v, Order o, const Loc& loc) {
+    begin(OpKind::Rmw, loc);
+    const T old = v_;
+    const uint64_t pre = Codec<T>::encode(v_);
+    v_ = v;
+    const uint64_t c = Codec<T>::encode(v_);
+    finish(OpKind::Rmw, o, pre, c, c, loc);
+    return old;
+  }
+  bool rmw_cas(T& expected, T desired, Order o, const Loc& loc) {
+    begin(OpKind::Rmw, loc);
+    const uint64_t pre = Codec<T>::encode(v_);
+    const uint64_t exp = Codec<T>::encode(expected);
+    if (pre == exp) {
+      v_ = desired;
+      const uint64_t c = Codec<T>::encode(v_);
+      finish(OpKind::Rmw, o, pre, c, c, loc, kFlagCas, exp);
+      return true;
+    }
+    expected = v_;
+    finish(OpKind::CasFail, o, pre, pre, pre, loc, kFlagCas, exp);
+    return false;
+  }
+  T rmw_op(RmwOp op, T d, Order o, const Loc& loc) {
+    begin(OpKind::Rmw, loc);
+    const T old = v_;
+    switch (op) {
+      case RmwOp::Add: v_ = static_cast<T>(v_ + d); break;
+      case RmwOp::Or: v_ = static_cast<T>(v_ | d); break;
+      case RmwOp::And: v_ = static_cast<T>(v_ & d); break;
+      case RmwOp::Xor: v_ = static_cast<T>(v_ ^ d); break;
+      case RmwOp::Exchange: v_ = d; break;
+    }
+    const uint64_t c = Codec<T>::encode(v_);
+    finish(OpKind::Rmw, o, Codec<T>::encode(old), c, c, loc, 0, Codec<T>::encode(d), op);
+    return old;
+  }
   uint64_t flush_oldest(ThreadId t) override {
     for (size_t k = 0; k < buffered_.size(); ++k)
       if (buffered_[k].first == t.v) {
@@ -150,6 +188,23 @@ class Field : public TypedCell<T> {
   Field(Execution& x, const std::string& leaf, Uninit u) : TypedCell<T>(x, leaf, u) {}
   T get(const Loc& loc = Loc::current()) { return this->read(Order::Plain, loc); }
   void set(T v, const Loc& loc = Loc::current()) { this->write(v, Order::Plain, loc); }
+  // Marked accesses of a plain field (READ_ONCE, WRITE_ONCE, data_race, smp_load_acquire,
+  // smp_store_release): never a data race with another marked access (KCSAN's rule; a plain
+  // access concurrent with a write still races), with the happens-before edges of `o`, so a read
+  // the initializing write does not happen before is still use-before-init.
+  T marked_get(Order o = Order::Relaxed, const Loc& loc = Loc::current()) { return this->read(o, loc); }
+  void marked_set(T v, Order o = Order::Relaxed, const Loc& loc = Loc::current()) { this->write(v, o, loc); }
+  // Atomic read-modify-writes of a plain field (FreeBSD's atomic(9) on a `volatile u_int`
+  // member, the C11 atomic builtins): as Atomic's, and racing with the field's plain accesses.
+  T marked_rmw(RmwOp op, T d, Order o, const Loc& loc = Loc::current())
+    requires std::is_integral_v<T>
+  {
+    return this->rmw_op(op, d, o, loc);
+  }
+  bool marked_cas(T& expected, T desired, Order o, const Loc& loc = Loc::current()) {
+    return this->rmw_cas(expected, desired, o, loc);
+  }
+  T marked_exchange(T v, Order o, const Loc& loc = Loc::current()) { return this->rmw_exchange(v, o, loc); }
 };
 
 template <class T>
@@ -163,73 +218,39 @@ class Atomic : public TypedCell<T> {
 
   T load(Order o = Order::SeqCst, const Loc& loc = Loc::current()) { return this->read(o, loc); }
   void store(T v, Order o = Order::SeqCst, const Loc& loc = Loc::current()) { this->write(v, o, loc); }
-  T exchange(T v, Order o = Order::SeqCst, const Loc& loc = Loc::current()) {
-    this->begin(OpKind::Rmw, loc);
-    T old = v_;
-    uint64_t pre = Codec<T>::encode(v_);
-    v_ = v;
-    uint64_t c = Codec<T>::encode(v_);
-    this->finish(OpKind::Rmw, o, pre, c, c, loc);
-    return old;
-  }
+  T exchange(T v, Order o = Order::SeqCst, const Loc& loc = Loc::current()) { return this->rmw_exchange(v, o, loc); }
   // Compare-and-swap: on failure `expected` receives the current value and the event is a read.
   bool compare_exchange(T& expected, T desired, Order o = Order::SeqCst, const Loc& loc = Loc::current()) {
-    this->begin(OpKind::Rmw, loc);
-    uint64_t pre = Codec<T>::encode(v_);
-    uint64_t exp = Codec<T>::encode(expected);
-    if (pre == exp) {
-      v_ = desired;
-      uint64_t c = Codec<T>::encode(v_);
-      this->finish(OpKind::Rmw, o, pre, c, c, loc, kFlagCas, exp);
-      return true;
-    }
-    expected = v_;
-    this->finish(OpKind::CasFail, o, pre, pre, pre, loc, kFlagCas, exp);
-    return false;
+    return this->rmw_cas(expected, desired, o, loc);
   }
   // The kernel's read-modify-writes, each one visible operation that returns the old value
   // (atomic_fetch_*, the bitops): fetch_sub is an Add of the negated operand.
   T fetch_add(T d, Order o = Order::SeqCst, const Loc& loc = Loc::current())
     requires std::is_integral_v<T>
   {
-    return fetch_op(RmwOp::Add, d, o, loc);
+    return this->rmw_op(RmwOp::Add, d, o, loc);
   }
   T fetch_sub(T d, Order o = Order::SeqCst, const Loc& loc = Loc::current())
     requires std::is_integral_v<T>
   {
-    return fetch_op(RmwOp::Add, static_cast<T>(T{} - d), o, loc);
+    return this->rmw_op(RmwOp::Add, static_cast<T>(T{} - d), o, loc);
   }
   T fetch_or(T d, Order o = Order::SeqCst, const Loc& loc = Loc::current())
     requires std::is_integral_v<T>
   {
-    return fetch_op(RmwOp::Or, d, o, loc);
+    return this->rmw_op(RmwOp::Or, d, o, loc);
   }
   T fetch_and(T d, Order o = Order::SeqCst, const Loc& loc = Loc::current())
     requires std::is_integral_v<T>
   {
-    return fetch_op(RmwOp::And, d, o, loc);
+    return this->rmw_op(RmwOp::And, d, o, loc);
   }
   T fetch_xor(T d, Order o = Order::SeqCst, const Loc& loc = Loc::current())
     requires std::is_integral_v<T>
   {
-    return fetch_op(RmwOp::Xor, d, o, loc);
+    return this->rmw_op(RmwOp::Xor, d, o, loc);
   }
 
- private:
-  T fetch_op(RmwOp op, T d, Order o, const Loc& loc) {
-    this->begin(OpKind::Rmw, loc);
-    const T old = v_;
-    switch (op) {
-      case RmwOp::Add: v_ = static_cast<T>(v_ + d); break;
-      case RmwOp::Or: v_ = static_cast<T>(v_ | d); break;
-      case RmwOp::And: v_ = static_cast<T>(v_ & d); break;
-      case RmwOp::Xor: v_ = static_cast<T>(v_ ^ d); break;
-      case RmwOp::Exchange: v_ = d; break;
-    }
-    const uint64_t c = Codec<T>::encode(v_);
-    this->finish(OpKind::Rmw, o, Codec<T>::encode(old), c, c, loc, 0, Codec<T>::encode(d), op);
-    return old;
-  }
 };
 
 // Fences. smp_wmb orders earlier stores before later ones (a release fence for the detectors),

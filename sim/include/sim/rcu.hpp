@@ -3,7 +3,8 @@
 // synchronize() waits for every read-side section that was open when it started (a grace
 // period), not for sections that begin later. call_rcu_free() frees a block after a grace period
 // on an internal thread, as the kernel's callback machinery would. Blocking inside a read-side
-// section is a reported violation.
+// section is a reported violation -- except in a sleepable domain (SRCU: Rcu(x, "srcu",
+// Rcu::sleepable)), whose readers may sleep and whose grace periods wait only for its own readers.
 #pragma once
 #include <array>
 
@@ -13,7 +14,10 @@ namespace vcpucheck::sim {
 
 class Rcu : public SharedObject, public Blocker {
  public:
+  struct Sleepable {};
+  static constexpr Sleepable sleepable{};
   Rcu(Execution& x, const std::string& leaf);
+  Rcu(Execution& x, const std::string& leaf, Sleepable);
 
   void read_lock(const Loc& loc = Loc::current());
   void read_unlock(const Loc& loc = Loc::current());
@@ -39,6 +43,8 @@ class Rcu : public SharedObject, public Blocker {
   };
   std::array<Wait, kMaxThreads> waits_{};
   uint32_t callbacks_ = 0;
+  bool sleepable_ = false;
+  std::array<int, kMaxThreads> nest_{};       // a sleepable domain: each thread's nesting in it
 };
 
 }  // namespace vcpucheck::sim

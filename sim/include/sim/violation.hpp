@@ -25,6 +25,7 @@ enum class ViolationKind : uint8_t {
   LockMisuse,         // unlock of a lock not held, recursion on a non-recursive lock
   LockingRule,        // a field accessed without what its annotation requires (bhyve's [v])
   Liveness,           // an expected event never happened although every thread is done or blocked
+  Warning,            // WARN_ON: reported, yet the execution went on (the first one, if nothing worse followed)
   GuestFault,         // a guest CPU faulted (an exception, an invalid instruction, unmapped memory)
   ModelCrash,         // model code crashed (a signal: null dereference, stack overflow, abort) or hung (fault.hpp)
   ModelError,         // the model itself threw or misused the API

@@ -229,7 +229,7 @@ void Cpu::post(const Ipi& ipi) {
 
 Ipi Cpu::take_ipi() {
   mailbox_lock_->lock();
-  while (queue_.empty()) mailbox_chan_->sleep(*mailbox_lock_, false, Loc::current(), /*idle=*/true);
+  while (queue_.empty()) mailbox_chan_->sleep(*mailbox_lock_, {.idle = true});
   Ipi i = queue_.front();
   queue_.erase(queue_.begin());
   mailbox_->set(static_cast<int>(queue_.size()));
