@@ -59,6 +59,12 @@ struct value<sim::Atomic<T>> {
 };
 template <class C>
 using value_t = typename value<std::remove_cv_t<C>>::type;
+// atomic_cmpset: 1 when the cell held `old` and now holds `nv`.
+template <class Cell, class V, class W>
+int cmpset(Cell* c, const V& old, const W& nv, Order o, const Loc& loc) {
+  value_t<Cell> e = old;
+  return cas(c, e, nv, o, loc) ? 1 : 0;
+}
 // A derived cell type (cpuset_t, a with_wchan field) converts to its base.
 template <class T>
 sim::Field<T>* cell(sim::Field<T>* f) {
@@ -124,21 +130,15 @@ sim::Atomic<T>* cell(sim::Atomic<T>* a) {
   /* 1 when *p was `old` and is now `nv`. */                                              \
   template <class C, class V, class W>                                                    \
   int atomic_cmpset_##T(C* p, V old, W nv, const Loc& loc = Loc::current()) {             \
-    auto* c = detail::cell(p);                                                            \
-    detail::value_t<std::remove_pointer_t<decltype(c)>> e = old;                          \
-    return detail::cas(c, e, nv, Order::Relaxed, loc) ? 1 : 0;                            \
+    return detail::cmpset(detail::cell(p), old, nv, Order::Relaxed, loc);                 \
   }                                                                                       \
   template <class C, class V, class W>                                                    \
   int atomic_cmpset_acq_##T(C* p, V old, W nv, const Loc& loc = Loc::current()) {         \
-    auto* c = detail::cell(p);                                                            \
-    detail::value_t<std::remove_pointer_t<decltype(c)>> e = old;                          \
-    return detail::cas(c, e, nv, Order::Acquire, loc) ? 1 : 0;                            \
+    return detail::cmpset(detail::cell(p), old, nv, Order::Acquire, loc);                 \
   }                                                                                       \
   template <class C, class V, class W>                                                    \
   int atomic_cmpset_rel_##T(C* p, V old, W nv, const Loc& loc = Loc::current()) {         \
-    auto* c = detail::cell(p);                                                            \
-    detail::value_t<std::remove_pointer_t<decltype(c)>> e = old;                          \
-    return detail::cas(c, e, nv, Order::Release, loc) ? 1 : 0;                           \
+    return detail::cmpset(detail::cell(p), old, nv, Order::Release, loc);                 \
   }                                                                                       \
   /* On failure *old receives the value found. */                                         \
   template <class C, class V, class W>                                                    \
@@ -176,9 +176,7 @@ void atomic_store_rel_ptr(C* p, const V& v, const Loc& loc = Loc::current()) {
 }
 template <class C, class V, class W>
 int atomic_cmpset_ptr(C* p, const V& old, const W& nv, const Loc& loc = Loc::current()) {
-  auto* c = detail::cell(p);
-  detail::value_t<std::remove_pointer_t<decltype(c)>> e = old;
-  return detail::cas(c, e, nv, Order::Relaxed, loc) ? 1 : 0;
+  return detail::cmpset(detail::cell(p), old, nv, Order::Relaxed, loc);
 }
 
 inline void atomic_thread_fence_acq(const Loc& loc = Loc::current()) { sim::fence(sim::current_execution(), Order::Acquire, loc); }
