@@ -505,3 +505,48 @@ TEST_CASE("linux: the kernel-wide state must be declared; kzalloc names blocks b
   CHECK(x.block(o.block()).name == "Obj");
   CHECK(x.block(o.block()).alloc_at.find("linux_test.cpp:" + std::to_string(line)) != std::string::npos);
 }
+
+TEST_CASE("linux: the model builds its initial state with its own creation code (locks, kzalloc, xa_insert)") {
+  // kvm_vm_ioctl_create_vcpu run while the world is built: nothing is a step, nothing is racy,
+  // and the threads then see the vCPU it made.
+  struct Vcpu {
+    sim::Field<int> vcpu_idx;
+    explicit Vcpu(Execution& x) : vcpu_idx(x, "vcpu_idx", sim::uninit) {}
+  };
+  struct Kvm {
+    Kernel kernel;
+    mutex lock;
+    atomic_t online_vcpus;
+    xarray<Vcpu> vcpu_array;
+    explicit Kvm(Execution& x) : kernel(x), lock(x, "lock"), online_vcpus(x, "online_vcpus", 0), vcpu_array(x, "vcpu_array", 2) {}
+  };
+  auto create = [](Kvm& kvm, int id) {
+    mutex_lock(&kvm.lock);
+    Ptr<Vcpu> v = kzalloc<Vcpu>(GFP_KERNEL_ACCOUNT);
+    v->vcpu_idx.set(id);
+    (void)WARN_ON(xa_insert(&kvm.vcpu_array, static_cast<unsigned long>(id), v) != 0);
+    atomic_inc(&kvm.online_vcpus);
+    mutex_unlock(&kvm.lock);
+  };
+  auto r = test::dpor_world([create](Execution& x) {
+    auto& kvm = test::make_state<Kvm>(x);
+    create(kvm, 0);  // in setup
+    x.spawn("creator", [&kvm, create] { create(kvm, 1); });
+    x.spawn("reader", [&kvm] {
+      rcu_read_lock();
+      if (Ptr<Vcpu> v = xa_load(&kvm.vcpu_array, 0)) (void)v->vcpu_idx.get();
+      rcu_read_unlock();
+    });
+    x.on_end([&kvm, &x] {
+      if (kvm.online_vcpus.peek() != 2) x.report(ViolationKind::Invariant, "online_vcpus", "");
+      for (unsigned long i = 0; i < 2; ++i)
+        if (Ptr<Vcpu> v = kvm.vcpu_array.slot(i, Loc::current()).peek()) {
+          (void)v;
+        } else {
+          x.report(ViolationKind::Invariant, "missing vcpu", "");
+        }
+    });
+  });
+  CHECK(!test::found(r));
+  CHECK(r.executions == 1);  // the setup's accesses are no steps: the reader's load commutes with the creator's
+}
