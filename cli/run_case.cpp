@@ -79,6 +79,10 @@ CaseResult run_case(const models::Registry& reg, const RunSettings& rs, const st
   c.name = fs::path(f).stem().string();
   try {
     models::Scenario s = models::load_scenario(f, reg);
+    if (!s.expect.stated)
+      throw models::InputError(f, "/expect",
+                               "missing field 'expect': run checks each scenario against its expected verdict (`vcpucheck "
+                               "explore " + f + "` runs it without one)");
     if (!s.name.empty()) c.name = s.name;
     // An override that means nothing for this scenario's strategy (--preemptions over a suite
     // with one random scenario) is left out for it, and its line says so.

@@ -99,6 +99,25 @@ class BadInput(Scratch):
             p = self.write("s.json", variant(expect=expect))
             self.assert_bad_input(["explore", p], p, "/expect/verdicts", needle)
 
+    def test_no_expect(self):
+        # explore reports what it finds without an expectation; run needs one to check.
+        racy = {"model": "litmus", "threads": [{"name": "T", "count": 2, "ops": [{"op": "counter_inc"}]}]}
+        calm = {"model": "litmus", "threads": [{"name": "T", "count": 2, "ops": [{"op": "locked_inc"}]}]}
+        p = self.write("racy.json", racy)
+        code, out, err = run("explore", p, "--trace-out", os.path.join(self.tmp.name, "t.json"))
+        self.assertEqual(code, 1, out + err)
+        self.assertIn("data-race", out)
+        code, out, err = run("replay", os.path.join(self.tmp.name, "t.json"))
+        self.assertEqual(code, 0, out + err)
+        self.assertIn("reproduced", out)
+        q = self.write("calm.json", calm)
+        code, out, err = run("explore", q)
+        self.assertEqual(code, 0, out + err)
+        self.assertIn("no violation", out)
+        code, out, err = run("run", q, "--progress", "0")
+        self.assertEqual(code, 2, out + err)  # a bad scenario in a suite: its BAD line, exit 2
+        self.assertRegex(out, r"BAD +.*calm.json: at /expect: missing field 'expect'.*vcpucheck explore")
+
     def test_trace_of_another_format(self):
         code, out, _ = run("explore", "scenarios/litmus/racy-counter.json", "--trace-out", os.path.join(self.tmp.name, "t.json"))
         self.assertEqual(code, 1)

@@ -54,6 +54,8 @@ struct StrategySpec {
 };
 
 struct Expectation {
+  // False when the scenario states no "expect": `explore` reports what it finds, `run` refuses it.
+  bool stated = true;
   bool pass = true;
   sim::ViolationKind violation = sim::ViolationKind::Assertion;
   std::optional<uint64_t> executions;  // pass: the exact number of executions
