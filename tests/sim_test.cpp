@@ -132,6 +132,27 @@ TEST_CASE("NULL dereference names where the pointer was loaded") {
   CHECK(r.counterexample->violation->message.find("loaded from slot at tests/sim_test.cpp") != std::string::npos);
 }
 
+namespace {
+sim::Ptr<Node> lookup(int) { return nullptr; }  // a lookup that found nothing
+}  // namespace
+
+TEST_CASE("NULL dereference of a NULL the model returned names the model's line, not the header's") {
+  auto r = test::dpor_world([](Execution& x) {
+    auto& n = test::make_state<Node>(x);
+    x.spawn("T", [&n] {
+      n.v.set(1);
+      (void)lookup(0)->v.get();
+    });
+  });
+  REQUIRE(test::found(r) == ViolationKind::NullDeref);
+  const sim::Violation& v = *r.counterexample->violation;
+  CHECK(v.message.find("of the NULL made at tests/sim_test.cpp:") != std::string::npos);
+  CHECK(v.message.find("(lookup)") != std::string::npos);
+  REQUIRE(!v.involved.empty());
+  CHECK(v.involved[0].loc.find("tests/sim_test.cpp:") == 0);
+  CHECK(v.involved[0].loc.find("heap.hpp") == std::string::npos);
+}
+
 TEST_CASE("use after free, double free and out-of-bounds are violations") {
   SUBCASE("use after free") {
     auto r = test::dpor_world([](Execution& x) {

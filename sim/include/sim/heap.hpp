@@ -19,7 +19,10 @@ template <class T>
 class Ptr {
  public:
   Ptr() = default;
-  Ptr(std::nullptr_t) {}
+  // A NULL the model wrote (`return nullptr;`): remembers that line, so dereferencing it reports
+  // the model's line rather than this header's.
+  Ptr(std::nullptr_t, const Loc& made = Loc::current())
+      : from_(std::make_shared<std::pair<std::string, Loc>>(std::string(), made)) {}
   Ptr(T* p, BlockId b) : p_(p), b_(b) {}
 
   explicit operator bool() const { return p_ != nullptr; }
@@ -53,7 +56,12 @@ class Ptr {
   }
   [[noreturn]] void null_deref(const Loc& loc) const {
     std::string msg = "NULL pointer dereference";
-    if (from_) msg += " of the value loaded from " + from_->first + " at " + loc_string(from_->second);
+    if (from_ && from_->first.empty())
+      msg += " of the NULL made at " + where(from_->second);
+    else if (from_)
+      msg += " of the value loaded from " + from_->first + " at " + loc_string(from_->second);
+    else
+      msg += " of a pointer that was never set";
     current_execution().fail(ViolationKind::NullDeref, msg, loc, from_ ? from_->first : std::string());
   }
 
