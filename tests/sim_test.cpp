@@ -39,6 +39,32 @@ TEST_CASE("objects get ids in creation order and scoped names") {
   CHECK(arr.peek(1).id().v == 2);
 }
 
+TEST_CASE("nested structs name their objects under the member's name") {
+  struct Arch {
+    sim::Field<int> cr0;
+    sim::Mutex lock;
+    explicit Arch(Execution& x, int init) : cr0(x, "cr0", init), lock(x, "lock") {}
+  };
+  struct Vcpu {
+    sim::Field<int> state;
+    sim::Nested<Arch> arch;
+    explicit Vcpu(Execution& x) : state(x, "state"), arch(x, "arch", 7) {}
+  };
+  sim::FiberPool pool;
+  Execution x(pool, {});
+  sim::Nested<Vcpu> top(x, "vm");
+  CHECK(x.object(top.state.id()).name == "vm.state");
+  CHECK(x.object(top.arch.cr0.id()).name == "vm.arch.cr0");
+  CHECK(x.object(top.arch.lock.id()).name == "vm.arch.lock");
+  CHECK(top.arch.cr0.peek() == 7);
+  sim::CurrentExecution current(x);
+  auto v = sim::heap_alloc<Vcpu>(x, "vcpu[1]");
+  CHECK(x.object(v->arch.cr0.id()).name == "vcpu[1].arch.cr0");
+  CHECK(v->arch.cr0.block() == v.block());  // in the block: freed with it
+  sim::Field<int> after(x, "after");
+  CHECK(x.object(after.id()).name == "after");  // the scopes were left
+}
+
 TEST_CASE("read-modify-writes return the old value and leave the new one, at the cell's width") {
   sim::FiberPool pool;
   Execution x(pool, {});

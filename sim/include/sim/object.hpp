@@ -27,6 +27,33 @@ class Scope {
 std::string scoped_name(Execution& x, const std::string& leaf);
 BlockId scoped_block(Execution& x);
 
+// A struct member (or a model's whole state) whose shared objects are named under `leaf`: with
+//   struct Arch { sim::Field<uint64_t> cr0; Arch(Execution& x) : cr0(x, "cr0") {} };
+//   struct Vcpu { sim::Nested<Arch> arch; Vcpu(Execution& x) : arch(x, "arch") {} };
+// a heap-allocated vcpu[1]'s register is `vcpu[1].arch.cr0`, with no prefix written by hand.
+// T is built as T(x, args...).
+template <class T>
+class Nested : public T {
+ public:
+  template <class... A>
+  Nested(Execution& x, const std::string& leaf, A&&... a) try : T(enter(x, leaf), std::forward<A>(a)...) {
+    leave(x);
+  } catch (...) {
+    leave(x);
+  }
+
+ private:
+  static Execution& enter(Execution& x, const std::string& leaf) {
+    x.name_scopes.push_back(scoped_name(x, leaf));
+    x.block_scopes.push_back(scoped_block(x));
+    return x;
+  }
+  static void leave(Execution& x) {
+    x.name_scopes.pop_back();
+    x.block_scopes.pop_back();
+  }
+};
+
 class SharedObject {
  public:
   SharedObject(Execution& x, const std::string& leaf, ObjectClass cls, Blocker* blocker = nullptr,
