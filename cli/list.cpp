@@ -41,7 +41,7 @@ int cmd_list(const models::Registry& reg, const Parsed& p) {
       j["switches"] = nlohmann::ordered_json::array();
       for (const auto& s : m->switches) j["switches"].push_back({{"name", s.name}, {"help", s.help}});
       j["ops"] = nlohmann::ordered_json::array();
-      for (const auto& o : m->ops) j["ops"].push_back({{"name", o.name}, {"help", o.help}, {"args", args_json(o.args)}});
+      for (const auto& o : m->ops) j["ops"].push_back({{"name", o.name}, {"help", o.help}, {"args", args_json(o.args)}, {"returns", o.returns}});
       out.push_back(j);
     }
     std::cout << out.dump(2) << "\n";
@@ -51,7 +51,7 @@ int cmd_list(const models::Registry& reg, const Parsed& p) {
     std::cout << m->name << ": " << m->help << "\n";
     if (!m->params.empty()) std::cout << "  params: " << args_text(m->params) << "\n";
     for (const auto& o : m->ops)
-      std::cout << "  op " << o.name << "(" << args_text(o.args) << "): " << o.help << "\n";
+      std::cout << "  op " << o.name << "(" << args_text(o.args) << ")" << (o.returns ? " -> result" : "") << ": " << o.help << "\n";
     for (const auto& s : m->switches) std::cout << "  switch " << s.name << ": " << s.help << "\n";
   }
   return 0;

@@ -118,6 +118,29 @@ class BadInput(Scratch):
         self.assertEqual(code, 2, out + err)  # a bad scenario in a suite: its BAD line, exit 2
         self.assertRegex(out, r"BAD +.*calm.json: at /expect: missing field 'expect'.*vcpucheck explore")
 
+    def test_results_and_spawn(self):
+        # A result named by one operation, taken by a thread it spawns.
+        ok = {"model": "litmus", "threads": [{"name": "parent", "ops": [
+            {"op": "locked_inc"}, {"op": "read_counter", "result": "n"},
+            {"spawn": {"name": "child", "ops": [{"op": "assert_counter", "args": {"value": "$n"}}]}}]}],
+              "expect": {"verdict": "pass", "executions": 1}}
+        code, out, err = run("explore", self.write("ok.json", ok))
+        self.assertEqual(code, 0, out + err)
+        ops = ok["threads"][0]["ops"]
+        for bad_ops, path, needle in (
+                ([{"op": "assert_counter", "args": {"value": "$n"}}], "/threads/0/ops/0/args/value",
+                 "'$n' names no result of an earlier operation"),
+                ([{"op": "locked_inc", "result": "n"}], "/threads/0/ops/0/result", "returns no result"),
+                ([ops[1], {"spawn": {"name": "parent", "ops": []}}], "/threads/0/ops/1/spawn/name",
+                 "two threads named 'parent'"),
+                ([{"spawn": {"name": "c", "ops": [{"op": "frob"}]}}], "/threads/0/ops/0/spawn/ops/0/op",
+                 "unknown operation 'frob'"),
+                ([{"op": "read_counter", "result": "i"}], "/threads/0/ops/0/result", "'i' is taken")):
+            sc = json.loads(json.dumps(ok))
+            sc["threads"][0]["ops"] = bad_ops
+            p = self.write("bad.json", sc)
+            self.assert_bad_input(["explore", p], p, path, needle)
+
     def test_trace_of_another_format(self):
         code, out, _ = run("explore", "scenarios/litmus/racy-counter.json", "--trace-out", os.path.join(self.tmp.name, "t.json"))
         self.assertEqual(code, 1)

@@ -22,6 +22,7 @@ std::string model_source(std::string file) {
   if (file.empty() || file[0] == '/' || file.rfind("..", 0) == 0) return "";  // system and C library sources
   for (const char* engine : {"sim/", "checker/", "traces/", "cli/"})
     if (file.rfind(engine, 0) == 0) return "";
+  if (file == "models/src/scenario.cpp") return "";  // the scenario's thread runner, not a model
   return file;
 }
 

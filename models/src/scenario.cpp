@@ -113,6 +113,107 @@ json substitute_index(const json& v, int64_t index) {
   return v;
 }
 
+
+// A thread's list of operations: each {"op", "args", "result"} or {"spawn": {"name", "ops"}}.
+// `known` are the results bound before this point in this thread (and, for a spawned thread, in
+// the thread that started it): what a "$name" argument may take.
+struct OpsParser {
+  const Ctx& c;
+  Scenario& s;
+  std::set<std::string>& names;
+  size_t& spawned;
+  std::string copy;  // a counted thread's copy index, appended to the names of threads it spawns
+
+  void parse(const json& ops, const std::string& path, std::set<std::string> known, ThreadSpec& spec) {
+    if (!names.insert(spec.name).second) c.fail(path.substr(0, path.rfind('/')) + "/name", "two threads named '" + spec.name + "'");
+    const std::string& model = s.model->name;
+    for (size_t oi = 0; oi < ops.size(); ++oi) {
+      const std::string op_path = path + "/" + std::to_string(oi);
+      const json& o = ops[oi];
+      c.want(o, o.is_object(), op_path, "an operation object {\"op\": NAME, \"args\": {...}} or {\"spawn\": THREAD}");
+      if (o.contains("spawn")) {
+        c.only(o, op_path, {"spawn"});
+        const json& t = o["spawn"];
+        const std::string tp = op_path + "/spawn";
+        c.want(t, t.is_object(), tp, "a thread object {\"name\": ..., \"ops\": [...]}");
+        c.only(t, tp, {"name", "ops"});
+        if (!t.contains("name")) c.fail(tp + "/name", "missing field 'name'");
+        c.want(t["name"], t["name"].is_string(), tp + "/name", "a string");
+        if (!t.contains("ops")) c.fail(tp + "/ops", "missing field 'ops'");
+        c.want(t["ops"], t["ops"].is_array(), tp + "/ops", "an array of operations");
+        OpCall call;
+        call.spawn = std::make_shared<ThreadSpec>();
+        call.spawn->name = t["name"].get<std::string>() + copy;
+        ++spawned;
+        parse(t["ops"], tp + "/ops", known, *call.spawn);
+        spec.ops.push_back(std::move(call));
+        continue;
+      }
+      c.only(o, op_path, {"op", "args", "result"});
+      if (!o.contains("op")) c.fail(op_path + "/op", "missing field 'op'");
+      c.want(o["op"], o["op"].is_string(), op_path + "/op", "an operation name (string)");
+      std::string name = o["op"].get<std::string>();
+      const OpDef* def = s.model->op(name);
+      if (!def) {
+        std::vector<std::string> known_ops;
+        for (const auto& d : s.model->ops) known_ops.push_back(d.name);
+        c.fail(op_path + "/op", "unknown operation '" + name + "' for model '" + model + "' (known: " + join_names(known_ops) + ")");
+      }
+      OpCall call;
+      call.def = def;
+      // "$name" arguments take an earlier result: checked here, filled in when the thread runs.
+      json args = o.value("args", json());
+      if (args.is_object())
+        for (auto it = args.begin(); it != args.end(); ++it) {
+          if (!it->is_string() || it->get<std::string>().rfind('$', 0) != 0) continue;
+          const std::string ref = it->get<std::string>().substr(1);
+          const std::string ap = op_path + "/args/" + it.key();
+          if (!known.count(ref))
+            c.fail(ap, "'$" + ref + "' names no result of an earlier operation of this thread" +
+                           (known.empty() ? std::string(" (none has a \"result\" yet)")
+                                          : " (results so far: " + join_names({known.begin(), known.end()}) + ")"));
+          for (const ArgDef& d : def->args)
+            if (d.name == it.key() && d.type != ArgType::Int) c.fail(ap, "a result is an integer; '" + d.name + "' is not");
+          call.refs[it.key()] = ref;
+          *it = 0;
+        }
+      call.args = parse_args(c, args, op_path + "/args", def->args, "operation '" + name + "'");
+      for (const ArgDef& d : def->args)
+        if (d.check && !call.refs.count(d.name))
+          if (std::string bad = d.check(call.args.all().at(d.name), s.config); !bad.empty())
+            c.fail(op_path + "/args/" + d.name, d.name + " " + bad);
+      if (o.contains("result")) {
+        c.want(o["result"], o["result"].is_string() && !o["result"].get<std::string>().empty(), op_path + "/result",
+               "a name (string)");
+        if (!def->returns) c.fail(op_path + "/result", "operation '" + name + "' returns no result");
+        call.result = o["result"].get<std::string>();
+        if (call.result == "i") c.fail(op_path + "/result", "'i' is taken: \"$i\" is a counted thread's index");
+        known.insert(call.result);
+      }
+      spec.ops.push_back(std::move(call));
+    }
+  }
+};
+
+// Runs a thread's operations; `results` are the values bound so far ("result").
+void run_ops(Instance& inst, sim::Execution& x, const std::vector<OpCall>& ops, std::map<std::string, int64_t> results) {
+  for (const OpCall& c : ops) {
+    if (c.spawn) {
+      const ThreadSpec* t = c.spawn.get();
+      x.spawn(t->name, [&inst, &x, t, results] { run_ops(inst, x, t->ops, results); });
+      continue;
+    }
+    int64_t v = 0;
+    if (c.refs.empty()) {
+      v = c.def->run(inst, x, c.args);
+    } else {
+      std::map<std::string, ArgValue> a = c.args.all();
+      for (const auto& [arg, ref] : c.refs) a[arg] = results.at(ref);
+      v = c.def->run(inst, x, Args(std::move(a)));
+    }
+    if (!c.result.empty()) results[c.result] = v;
+  }
+}
 }  // namespace
 
 std::string fnv1a_hex(const std::string& s) {
@@ -198,6 +299,8 @@ Scenario parse_checked(const json& j, const std::string& file, const Registry& r
   if (!j.contains("threads")) c.fail("/threads", "missing field 'threads'");
   const json& th = j["threads"];
   c.want(th, th.is_array() && !th.empty(), "/threads", "a non-empty array of threads");
+  std::set<std::string> names;  // every thread's, spawned ones included: each names one thread
+  size_t spawned = 0;
   for (size_t ti = 0; ti < th.size(); ++ti) {
     const std::string tp = "/threads/" + std::to_string(ti);
     const json& t = th[ti];
@@ -210,37 +313,17 @@ Scenario parse_checked(const json& j, const std::string& file, const Registry& r
     c.want(t["ops"], t["ops"].is_array(), tp + "/ops", "an array of operations");
     std::string base = t["name"].get<std::string>();
     for (uint64_t k = 0; k < count; ++k) {
-    // In a thread with a count, an argument written "$i" is the copy's 1-based index.
-    const json ops = substitute_index(t["ops"], static_cast<int64_t>(k + 1));
-    ThreadSpec spec;
-    spec.name = count == 1 ? base : base + std::to_string(k + 1);
-    for (size_t oi = 0; oi < ops.size(); ++oi) {
-      const std::string op_path = tp + "/ops/" + std::to_string(oi);
-      const json& o = ops[oi];
-      c.want(o, o.is_object(), op_path, "an operation object {\"op\": NAME, \"args\": {...}}");
-      c.only(o, op_path, {"op", "args"});
-      if (!o.contains("op")) c.fail(op_path + "/op", "missing field 'op'");
-      c.want(o["op"], o["op"].is_string(), op_path + "/op", "an operation name (string)");
-      std::string name = o["op"].get<std::string>();
-      const OpDef* def = s.model->op(name);
-      if (!def) {
-        std::vector<std::string> known;
-        for (const auto& d : s.model->ops) known.push_back(d.name);
-        c.fail(op_path + "/op", "unknown operation '" + name + "' for model '" + model + "' (known: " + join_names(known) + ")");
-      }
-      Args args = parse_args(c, o.value("args", json()), op_path + "/args", def->args, "operation '" + name + "'");
-      for (const ArgDef& d : def->args)
-        if (d.check)
-          if (std::string bad = d.check(args.all().at(d.name), s.config); !bad.empty())
-            c.fail(op_path + "/args/" + d.name, d.name + " " + bad);
-      spec.ops.push_back(OpCall{def, std::move(args)});
-    }
-    s.threads.push_back(std::move(spec));
+      // In a thread with a count, an argument written "$i" is the copy's 1-based index.
+      const json ops = substitute_index(t["ops"], static_cast<int64_t>(k + 1));
+      ThreadSpec spec;
+      spec.name = count == 1 ? base : base + std::to_string(k + 1);
+      OpsParser{c, s, names, spawned, count == 1 ? "" : std::to_string(k + 1)}.parse(ops, tp + "/ops", {}, spec);
+      s.threads.push_back(std::move(spec));
     }
   }
-  if (s.threads.size() > sim::kMaxThreads)
-    c.fail("/threads", "too many threads: " + std::to_string(s.threads.size()) + " (at most " +
-                           std::to_string(sim::kMaxThreads) + ")");
+  if (s.threads.size() + spawned > sim::kMaxThreads)
+    c.fail("/threads", "too many threads: " + std::to_string(s.threads.size() + spawned) + " (at most " +
+                           std::to_string(sim::kMaxThreads) + ", threads started by \"spawn\" included)");
 
   if (j.contains("strategy")) {
     const json& st = j["strategy"];
@@ -332,9 +415,7 @@ void setup_scenario(const Scenario& s, sim::Execution& x) {
   Instance* raw = inst.get();
   for (const ThreadSpec& t : s.threads) {
     const std::vector<OpCall>* ops = &t.ops;
-    x.spawn(t.name, [raw, ops, &x] {
-      for (const OpCall& c : *ops) c.def->run(*raw, x, c.args);
-    });
+    x.spawn(t.name, [raw, ops, &x] { run_ops(*raw, x, *ops, {}); });
   }
   x.on_end([raw, &x] { raw->check_invariants(x); });
 }

@@ -74,13 +74,17 @@ class Instance {
   virtual void check_invariants(sim::Execution&) {}
 };
 
-using OpFn = std::function<void(Instance&, sim::Execution&, const Args&)>;
+// An operation returns an integer a scenario can name (`"result": "fd"`) and pass to later
+// operations of the same thread, or of threads it spawns (`"args": {"fd": "$fd"}`): a vCPU fd, an
+// index, an error code. Operations without a result return 0.
+using OpFn = std::function<int64_t(Instance&, sim::Execution&, const Args&)>;
 
 struct OpDef {
   std::string name;
   std::string help;
   std::vector<ArgDef> args;
   OpFn run;
+  bool returns = false;  // its value means something (op_returning): a scenario may name it
 };
 
 struct SwitchDef {
@@ -111,7 +115,20 @@ template <class I>
 OpDef op(std::string name, std::string help, std::vector<ArgDef> args,
          std::function<void(I&, sim::Execution&, const Args&)> fn) {
   return OpDef{std::move(name), std::move(help), std::move(args),
-               [fn = std::move(fn)](Instance& in, sim::Execution& x, const Args& a) { fn(static_cast<I&>(in), x, a); }};
+               [fn = std::move(fn)](Instance& in, sim::Execution& x, const Args& a) -> int64_t {
+                 fn(static_cast<I&>(in), x, a);
+                 return 0;
+               }};
+}
+
+// An operation whose integer result a scenario can name and pass on (KVM_CREATE_VCPU's fd).
+template <class I>
+OpDef op_returning(std::string name, std::string help, std::vector<ArgDef> args,
+                   std::function<int64_t(I&, sim::Execution&, const Args&)> fn) {
+  OpDef d{std::move(name), std::move(help), std::move(args),
+          [fn = std::move(fn)](Instance& in, sim::Execution& x, const Args& a) { return fn(static_cast<I&>(in), x, a); }};
+  d.returns = true;
+  return d;
 }
 
 class Registry {

@@ -33,9 +33,15 @@ inline constexpr uint64_t kMaxExecutions = uint64_t(1) << 48;
 inline constexpr uint64_t kMaxPreemptions = 1'000'000;
 inline constexpr uint64_t kMaxDepth = 1'000;               // pct's depth
 
+struct ThreadSpec;
+
+// One entry of a thread's list: an operation, or (def == nullptr) the start of a new thread.
 struct OpCall {
   const OpDef* def = nullptr;
   Args args;
+  std::string result;                       // "result": the name its value is bound to
+  std::map<std::string, std::string> refs;  // argument -> the earlier result it takes ("$fd")
+  std::shared_ptr<ThreadSpec> spawn;        // "spawn": a thread this one starts here
 };
 
 struct ThreadSpec {

@@ -179,6 +179,13 @@ void register_litmus_models(Registry& r) {
       op<L>("index", "write table[i] (the table has 4 cells)", {{"i", ArgType::Int, "the index", {}}},
             [](L& l, X&, const A& a) { l.table.at(a.i("i")).set(1); }),
       op<L>("free_twice", "allocate an object and free it twice", {}, [](L&, X& x, const A&) { free_twice(x); }),
+      op_returning<L>("read_counter", "under mutex M: return counter (a result later operations can take)", {},
+                      [](L& l, X&, const A&) -> int64_t {
+                        l.m.lock();
+                        const int64_t v = l.counter.get();
+                        l.m.unlock();
+                        return v;
+                      }),
   };
   m.create = [](Execution& x, const Config& c) { return std::make_shared<Litmus>(x, c); };
   r.add(std::move(m));
