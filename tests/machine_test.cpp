@@ -204,3 +204,54 @@ TEST_CASE("the x86 model finds the guest race and boots cleanly with locked incr
   REQUIRE(test::found(plain) == sim::ViolationKind::DataRace);
   CHECK(plain.counterexample->violation->involved.at(0).loc.find("sim/guest/ap_plain_increment.S") == 0);
 }
+
+namespace {
+// A VMM's LAPIC emulation that takes a sleeping lock for each ICR write (as a vlapic handler
+// running at VM-exit time may), and counts them.
+struct LockingApic : ApicHandler {
+  sim::Mutex* lock = nullptr;
+  int writes = 0;
+  void apic_write(Cpu& c, uint32_t reg, uint64_t value) override {
+    lock->lock();
+    ++writes;
+    lock->unlock();
+    ApicHandler::apic_write(c, reg, value);
+  }
+};
+}  // namespace
+
+TEST_CASE("guest mode inside critical_enter (bhyve's VMRUN) is not blocking in a critical section") {
+  for (bool in_guest : {true, false}) {
+    CAPTURE(in_guest);
+    static LockingApic apic;
+    apic.writes = 0;
+    auto r = test::dpor_world(
+        [in_guest](Execution& x) {
+          MachineConfig c;
+          c.ncpus = 2;
+          Machine& m = Machine::for_execution(x, c);
+          auto& lock = test::make_state<sim::Mutex>(x, "vlapic");
+          apic.lock = &lock;
+          m.set_apic_handler(&apic);
+          x.spawn("vcpu0", [&m, &x, &lock, in_guest] {
+            m.cpu(0).set_state(CPU_RUNNING);
+            m.cpu(0).core().start_real_mode(m.bsp_entry());
+            sim::critical_enter(x);
+            if (in_guest)
+              (void)m.cpu(0).run_guest();  // the guest's ICR writes reach apic_write
+            else
+              lock.lock();  // host code taking a sleeping lock in the critical section
+            sim::critical_exit(x);
+            if (!in_guest) lock.unlock();
+          });
+          x.on_end([&m] { m.set_apic_handler(nullptr); });
+        },
+        UINT32_MAX, 5000);
+    if (in_guest) {
+      CHECK(!test::found(r));
+      CHECK(apic.writes > 0);
+    } else {
+      CHECK(test::found(r) == sim::ViolationKind::BlockingInCritical);
+    }
+  }
+}

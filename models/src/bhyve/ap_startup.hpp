@@ -83,6 +83,13 @@ CpuSet vlapic_calcdest(ApVm& vm, const mc::Icr& icr, int self);
 int vm_handle_ipi(ApVm& vm, int vcpuid, VmExit& exit, bool& retu);
 // The kernel side of VM_RUN with the guest: runs the vCPU's core until userspace has to act.
 VmExit vm_run_guest(ApVm& vm, int vcpuid);
+// vmmops_run's VMRUN: guest mode inside a critical section, as vmx_run enters it.
+inline sim::machine::CoreExit vmrun(sim::machine::Cpu& cpu) {
+  fbsd::critical_enter();
+  const sim::machine::CoreExit e = cpu.run_guest();
+  fbsd::critical_exit();
+  return e;
+}
 // Userspace: a vCPU thread (fbsdrun_start_thread + vm_loop), and bhyve's main().
 void bhyve_vcpu_thread(ApVm& vm, int vcpuid);
 void bhyve_main(ApVm& vm);

@@ -99,7 +99,7 @@ VmExit vm_run_guest(ApVm& vm, int vcpuid) {
     VmExit& e = vm.exits[static_cast<size_t>(vcpuid)];
     e = VmExit{};
     vcpu_set_state(*v, VCPU_RUNNING, false);
-    const mc::CoreExit ce = cpu.run_guest();
+    const mc::CoreExit ce = vmrun(cpu);
     vcpu_set_state(*v, VCPU_FROZEN, false);
     if (ce == mc::CoreExit::Halt) {
       vm_handle_hlt(vm, *v, cpu);

@@ -197,6 +197,15 @@ void Cpu::set_state(int s) {
 
 CoreExit Cpu::run_guest() {
   Execution& x = m_.exec();
+  // Guest mode is not host code: a VMM that enters it inside critical_enter() (bhyve's VMRUN)
+  // is not blocking in a critical section, and the exits it takes in the MMIO and MSR callbacks
+  // stand for what the VMM handles once VMRUN returned. The nesting comes back as it was.
+  struct GuestMode {
+    int& critical;
+    const int saved;
+    explicit GuestMode(int& c) : critical(c), saved(c) { critical = 0; }
+    ~GuestMode() { critical = saved; }
+  } guest_mode(x.thread(x.current()).critical);
   CoreExit e = core_->run(Machine::kBudget);
   if (e == CoreExit::Fault) {
     auto [loc, text] = m_.where(core_->ip());

@@ -118,6 +118,7 @@ class Cpu {
   // --- this CPU's own thread ---------------------------------------------------------------
   void set_state(int s);  // a visible write of cpu[i].state
   // Guest mode until the next exit. A guest fault becomes a violation naming the instruction.
+  // Allowed inside critical_enter() (bhyve's VMRUN): guest mode is not host code.
   CoreExit run_guest();
   // Host mode: waits (idle) for an IPI in the mailbox and takes the oldest.
   Ipi take_ipi();
