@@ -367,3 +367,40 @@ TEST_CASE("a thread joins another after everything it did") {
   CHECK(!r.counterexample);  // no race: join orders the child's write before the read
   CHECK(r.executions == 1);
 }
+
+TEST_CASE("eventually: a liveness property judged once every thread is done or idle") {
+  struct S {
+    sim::Mutex m;
+    sim::Field<int> started;
+    explicit S(Execution& x) : m(x, "m"), started(x, "started", 0) {}
+  };
+  for (bool starts : {true, false}) {
+    CAPTURE(starts);
+    auto r = test::dpor_world([starts](Execution& x) {
+      auto& s = test::make_state<S>(x);
+      x.eventually("AP 1 started", [&s] { return s.started.peek() == 1; });
+      x.spawn("bsp", [&s, starts] {
+        s.m.lock();
+        if (starts) s.started.set(1);
+        s.m.unlock();
+      });
+    });
+    if (starts) {
+      CHECK(!test::found(r));
+    } else {
+      REQUIRE(test::found(r) == ViolationKind::Liveness);
+      CHECK(r.counterexample->violation->message == "eventually \"AP 1 started\" never held: every thread is done or idle");
+      CHECK(r.counterexample->violation->involved.at(0).loc.find("tests/sim_test.cpp") == 0);
+    }
+  }
+  // Not judged when the execution ended with another violation: that one is the verdict.
+  auto d = test::dpor_world([](Execution& x) {
+    auto& s = test::make_state<S>(x);
+    x.eventually("never", [] { return false; });
+    x.spawn("T", [&s] {
+      s.m.lock();
+      s.m.lock();
+    });
+  });
+  CHECK(test::found(d) == ViolationKind::LockMisuse);
+}

@@ -265,9 +265,16 @@ Outcome Execution::run(Scheduler& s) {
       break;
     }
   }
-  if (outcome == Outcome::Complete && !end_hooks_.empty()) {
+  if (outcome == Outcome::Complete && (!end_hooks_.empty() || !eventually_.empty())) {
     // The model's end-of-execution checks run in a fiber too: a crash there is reported.
     Fiber checks(pool_, [this] {
+      for (const Eventually& e : eventually_)
+        if (!violation_ && !e.holds())
+          report(Violation{ViolationKind::Liveness,
+                           "eventually \"" + e.what + "\" never held: every thread is done or idle",
+                           e.what,
+                           {Involved{"(end of execution)", "eventually " + e.what, sim::where(e.loc), -1}},
+                           static_cast<int64_t>(steps())});
       for (auto& h : end_hooks_) h();
     });
     checks.resume();
@@ -424,6 +431,10 @@ void Execution::fail(ViolationKind k, std::string message, const Loc& loc, std::
                                   static_cast<int64_t>(events_.size())});
   }
   fail(std::move(v));
+}
+
+void Execution::eventually(std::string what, std::function<bool()> holds, const Loc& loc) {
+  eventually_.push_back(Eventually{std::move(what), std::move(holds), loc});
 }
 
 void Execution::warn(std::string message, const Loc& loc) {

@@ -165,6 +165,11 @@ class Execution {
   // destructor calls it too.
   void stop_threads();
   void on_end(std::function<void()> f) { end_hooks_.push_back(std::move(f)); }
+  // A liveness property: `holds` must be true once every thread is done or idle (an execution
+  // that ends normally); otherwise the execution is a liveness violation naming `what`
+  // ("AP 1 started"). Checked before the on_end hooks, in the order declared. An execution cut
+  // by the step bound or ended by a deadlock or another violation is not judged by it.
+  void eventually(std::string what, std::function<bool()> holds, const Loc& loc = Loc::current());
 
   // --- objects ---------------------------------------------------------------------------
   ObjectId add_object(ObjectInfo info);
@@ -285,6 +290,12 @@ class Execution {
   std::vector<Observer*> observers_;
   std::deque<std::function<void()>> bodies_;
   std::vector<std::function<void()>> end_hooks_;
+  struct Eventually {
+    std::string what;
+    std::function<bool()> holds;
+    Loc loc;
+  };
+  std::vector<Eventually> eventually_;
   std::vector<ThreadId> enabled_;
   std::vector<std::shared_ptr<Blocker>> thread_blockers_keepalive_;
   std::optional<Violation> violation_;
