@@ -18,6 +18,14 @@ listing=$("$tmp/prefix/bin/vcpucheck" --load "$tmp/plugin/libticket_model.so" li
 grep -q '^example.ticket:' <<<"$listing" || { echo "FAIL: the loaded model is not listed"; exit 1; }
 "$tmp/prefix/bin/vcpucheck" --load "$tmp/plugin/libticket_model.so" run "$src/tests/plugin/ticket-lock.json" \
   "$src/tests/plugin/ticket-lock-racy.json"
+# The second model, written only with sim/linux.hpp: its scenarios through the installed CLI
+# (a result passed to a spawned thread), and the team's own unit test through the in-process API.
+out=$("$tmp/prefix/bin/vcpucheck" --load "$tmp/plugin/libvcpu_fd_model.so" run "$src/tests/plugin/vcpu-fd.json" \
+  "$src/tests/plugin/vcpu-fd-early.json" --progress 0) || { echo "FAIL: the vcpu-fd scenarios: $out"; exit 1; }
+grep -q "^ok    .*vcpu-fd-early.json  use-after-free" <<<"$out" || { echo "FAIL: vcpu-fd-early: $out"; exit 1; }
+grep -q "^ok    .*vcpu-fd.json  pass (40 executions)" <<<"$out" || { echo "FAIL: vcpu-fd: $out"; exit 1; }
+"$tmp/plugin/vcpu_fd_test" >"$tmp/check.out" 2>&1 || { echo "FAIL: the in-process check test"; cat "$tmp/check.out"; exit 1; }
+grep -q "test cases: 2 | 2 passed" "$tmp/check.out" || { echo "FAIL: the in-process check test ran no tests"; cat "$tmp/check.out"; exit 1; }
 # Model code that crashes, overflows its stack, aborts or hangs: every one is a reported
 # model-crash of its scenario (expected by each), the run goes on, and the trace replays.
 V=("$tmp/prefix/bin/vcpucheck" --load "$tmp/plugin/libfaulty_model.so" --watchdog 1)

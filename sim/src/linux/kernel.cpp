@@ -121,7 +121,9 @@ int close_fd(unsigned fd, const Loc& loc) {
   if (fd >= fs.fd.size()) return -EBADF;
   fs.file_lock.lock(loc);
   sim::Atomic<Ptr<file>>& slot = fs.fd.at(fd, loc);
-  const Ptr<file> f = slot.load(Order::Relaxed, loc);
+  // fd_install publishes without file_lock: the slot is read dependency-ordered, as the kernel's
+  // pick_file() dereferences what it found.
+  const Ptr<file> f = slot.load(Order::Consume, loc);
   if (!f) {
     fs.file_lock.unlock(loc);
     return -EBADF;
