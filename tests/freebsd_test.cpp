@@ -255,3 +255,20 @@ TEST_CASE("freebsd: cpuset_t macros, CPU_SET_ATOMIC, malloc(9) and critical sect
   REQUIRE(test::found(kassert) == ViolationKind::Assertion);
   CHECK(kassert.counterexample->violation->message == "KASSERT failed: w.v.state.get() == VCPU_RUNNING");
 }
+
+TEST_CASE("freebsd: cmpset variants and pointer cmpset; an assert with an unknown flag is a model error") {
+  auto r = explore([](World& w, Execution& x) {
+    x.spawn("T", [&w, &x] {
+      sim::kassert(x, atomic_cmpset_acq_int(&w.v.flags, 0, 3) == 1 && atomic_cmpset_rel_int(&w.v.flags, 3, 4) == 1,
+                   "cmpset_acq, cmpset_rel");
+      Ptr<Vcpu> v = fbsd::malloc<Vcpu>(&M_VMM, M_NOWAIT);
+      sim::kassert(x, atomic_cmpset_ptr(&w.vm.vcpu, Ptr<Vcpu>(), v) == 1 && atomic_cmpset_ptr(&w.vm.vcpu, Ptr<Vcpu>(), v) == 0,
+                   "cmpset_ptr");
+    });
+  });
+  CHECK(!test::found(r));
+  auto sx_bad = explore([](World& w, Execution& x) { x.spawn("T", [&w] { sx_assert(&w.vm.vcpus_init_lock, 99); }); });
+  CHECK(test::found(sx_bad) == ViolationKind::ModelError);
+  auto mtx_bad = explore([](World& w, Execution& x) { x.spawn("T", [&w] { mtx_assert(&w.vm.def, 7); }); });
+  CHECK(test::found(mtx_bad) == ViolationKind::ModelError);
+}

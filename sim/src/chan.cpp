@@ -29,12 +29,7 @@ bool Chan::sleep(Lock& interlock, SleepOptions o, const Loc& loc) {
 
   LockMode m = interlock.owned_by(me) ? LockMode::Exclusive : LockMode::Shared;
   interlock.release(m, loc);
-  const ThreadInfo& ti = x_.thread(me);
-  if (ti.critical || ti.spin_held || ti.rcu_nest)
-    x_.fail(ViolationKind::BlockingInCritical,
-            "sleep on " + name() + (ti.spin_held ? " while holding a spin mutex" : ti.critical ? " inside a critical section"
-                                                                                  : " inside an RCU read-side section"),
-            loc, name());
+  check_may_sleep(x_, "sleep on " + name(), loc, name());
 
   x_.announce(PendingOp{OpKind::SleepWait, id_, LockMode::Exclusive, true, timeout, loc, idle});
   pre = state();

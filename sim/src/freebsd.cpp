@@ -37,6 +37,8 @@ void mtx_unlock_spin(mtx* m, const Loc& loc) {
 int mtx_trylock(mtx* m, const Loc& loc) { return m->try_acquire(sim::LockMode::Exclusive, loc) ? 1 : 0; }
 
 void mtx_assert(mtx* m, int what, const Loc& loc) {
+  if (what != MA_OWNED && what != MA_NOTOWNED)
+    exec_of(*m).fail(sim::ViolationKind::ModelError, "mtx_assert with " + std::to_string(what) + ": not MA_OWNED or MA_NOTOWNED", loc);
   const bool owned = mtx_owned(m);
   if ((what & MA_OWNED) && !owned) sim::kassert(exec_of(*m), false, "mtx_assert(" + m->name() + ", MA_OWNED)", loc);
   if (!(what & MA_OWNED) && owned) sim::kassert(exec_of(*m), false, "mtx_assert(" + m->name() + ", MA_NOTOWNED)", loc);
@@ -58,6 +60,8 @@ void sx_assert(sx* s, int what, const Loc& loc) {
   else if (what == SA_SLOCKED) ok = held && !x_held;
   else if (what == SA_LOCKED) ok = held;
   else if (what == SA_UNLOCKED) ok = !held;
+  else x.fail(sim::ViolationKind::ModelError, "sx_assert with " + std::to_string(what) +
+                                                  ": not one of SA_XLOCKED, SA_SLOCKED, SA_LOCKED, SA_UNLOCKED", loc);
   sim::kassert(x, ok, "sx_assert(" + s->name() + ", " + std::to_string(what) + ")", loc);
 }
 
@@ -74,15 +78,6 @@ int msleep_chan(sim::Chan* chan, sim::Lock* interlock, int priority, int timo, c
   return woken ? 0 : EWOULDBLOCK;
 }
 
-void check_may_sleep(int flags, const char* what, const Loc& loc) {
-  sim::Execution& x = sim::current_execution();
-  if (!(flags & M_WAITOK) || !x.in_thread()) return;
-  const sim::ThreadInfo& t = x.thread(x.current());
-  if (t.critical > 0 || t.spin_held > 0 || t.rcu_nest > 0)
-    x.fail(sim::ViolationKind::BlockingInCritical,
-           std::string(what) + (t.spin_held ? " under a spin mutex" : t.critical ? " in a critical section" : " in an RCU read-side section"),
-           loc);
-}
 
 uint64_t cpu_bit(int n, const cpuset_t& s, const Loc& loc) {
   if (n < 0 || n >= CPU_SETSIZE)

@@ -1,4 +1,5 @@
 #include "sim/rcu.hpp"
+#include "sim/sync.hpp"
 
 namespace vcpucheck::sim {
 
@@ -63,11 +64,7 @@ void Rcu::read_unlock(const Loc& loc) {
 void Rcu::synchronize(const Loc& loc) {
   if (!x_.in_thread()) return;  // during setup there are no readers: the grace period is over
   ThreadId me = x_.current();
-  const ThreadInfo& t = x_.thread(me);
-  if (t.rcu_nest > 0 || t.critical > 0 || t.spin_held > 0)
-    x_.fail(ViolationKind::BlockingInCritical,
-            "synchronize_rcu on " + name() + (t.rcu_nest ? " inside an RCU read-side section" : " inside a critical section"),
-            loc, name());
+  check_may_sleep(x_, "synchronize_rcu on " + name(), loc, name());
   if (sleepable_ && nest_[me.v] > 0)
     x_.fail(ViolationKind::Deadlock,
             "synchronize_srcu on " + name() + " inside a read-side section of the same domain: it waits for itself",

@@ -41,16 +41,19 @@ std::optional<ThreadId> Lock::waits_for(const PendingOp&, ThreadId) const {
   return std::nullopt;
 }
 
-void Lock::check_blocking_context(const Loc& loc) {
-  const ThreadInfo& t = x_.thread(x_.current());
-  if (kind_ == LockKind::Spin) return;
+void check_may_sleep(Execution& x, const std::string& what, const Loc& loc, const std::string& object) {
+  if (!x.in_thread()) return;
+  const ThreadInfo& t = x.thread(x.current());
   const char* where = t.spin_held ? "while holding a spin mutex"
                       : t.critical ? "inside a critical section"
                       : t.rcu_nest ? "inside an RCU read-side section"
                                    : nullptr;
-  if (where)
-    x_.fail(ViolationKind::BlockingInCritical,
-            std::string("blocking acquire of ") + lock_kind_name(kind_) + " " + name() + " " + where, loc, name());
+  if (where) x.fail(ViolationKind::BlockingInCritical, what + " " + where, loc, object);
+}
+
+void Lock::check_blocking_context(const Loc& loc) {
+  if (kind_ == LockKind::Spin) return;
+  check_may_sleep(x_, std::string("blocking acquire of ") + lock_kind_name(kind_) + " " + name(), loc, name());
 }
 
 void Lock::take(LockMode m, const Loc& loc, bool is_try, uint64_t pre) {

@@ -158,10 +158,9 @@ struct MallocFlags {
   Loc loc;
   MallocFlags(int f, const Loc& l = Loc::current()) : flags(f), loc(l) {}
 };
-void check_may_sleep(int flags, const char* what, const Loc& loc);
 template <class T, class... Args>
 Ptr<T> malloc(const malloc_type* type, MallocFlags f, Args&&... args) {
-  check_may_sleep(f.flags, "malloc(M_WAITOK)", f.loc);
+  if (f.flags & M_WAITOK) sim::check_may_sleep(sim::current_execution(), "malloc(M_WAITOK)", f.loc);
   return sim::heap_alloc<T>(sim::current_execution(), sim::Named{type ? type->name : "malloc", f.loc},
                             std::forward<Args>(args)...);
 }

@@ -83,6 +83,11 @@ sim::Atomic<T>* cell(sim::Atomic<T>* a) {
     using T = detail::value_t<std::remove_pointer_t<decltype(c)>>;                               \
     (void)detail::rmw(c, sim::RmwOp::OP, NEG(static_cast<T>(v)), Order::ORDER, loc);             \
   }
+#define VCPUCHECK_FBSD_CMPSET(NAME, ORDER)                                 \
+  template <class C, class V, class W>                                     \
+  int NAME(C* p, V old, W nv, const Loc& loc = Loc::current()) {           \
+    return detail::cmpset(detail::cell(p), old, nv, Order::ORDER, loc);    \
+  }
 #define VCPUCHECK_FBSD_ID(v) (v)
 #define VCPUCHECK_FBSD_NEG(v) static_cast<T>(T{} - (v))
 #define VCPUCHECK_FBSD_NOT(v) static_cast<T>(~(v))
@@ -128,18 +133,9 @@ sim::Atomic<T>* cell(sim::Atomic<T>* a) {
     return detail::rmw(detail::cell(p), sim::RmwOp::Exchange, v, Order::Relaxed, loc);    \
   }                                                                                       \
   /* 1 when *p was `old` and is now `nv`. */                                              \
-  template <class C, class V, class W>                                                    \
-  int atomic_cmpset_##T(C* p, V old, W nv, const Loc& loc = Loc::current()) {             \
-    return detail::cmpset(detail::cell(p), old, nv, Order::Relaxed, loc);                 \
-  }                                                                                       \
-  template <class C, class V, class W>                                                    \
-  int atomic_cmpset_acq_##T(C* p, V old, W nv, const Loc& loc = Loc::current()) {         \
-    return detail::cmpset(detail::cell(p), old, nv, Order::Acquire, loc);                 \
-  }                                                                                       \
-  template <class C, class V, class W>                                                    \
-  int atomic_cmpset_rel_##T(C* p, V old, W nv, const Loc& loc = Loc::current()) {         \
-    return detail::cmpset(detail::cell(p), old, nv, Order::Release, loc);                 \
-  }                                                                                       \
+  VCPUCHECK_FBSD_CMPSET(atomic_cmpset_##T, Relaxed)                                      \
+  VCPUCHECK_FBSD_CMPSET(atomic_cmpset_acq_##T, Acquire)                                  \
+  VCPUCHECK_FBSD_CMPSET(atomic_cmpset_rel_##T, Release)                                  \
   /* On failure *old receives the value found. */                                         \
   template <class C, class V, class W>                                                    \
   int atomic_fcmpset_##T(C* p, V* old, W nv, const Loc& loc = Loc::current()) {           \
@@ -174,10 +170,8 @@ template <class C, class V>
 void atomic_store_rel_ptr(C* p, const V& v, const Loc& loc = Loc::current()) {
   detail::store(detail::cell(p), v, Order::Release, loc);
 }
-template <class C, class V, class W>
-int atomic_cmpset_ptr(C* p, const V& old, const W& nv, const Loc& loc = Loc::current()) {
-  return detail::cmpset(detail::cell(p), old, nv, Order::Relaxed, loc);
-}
+VCPUCHECK_FBSD_CMPSET(atomic_cmpset_ptr, Relaxed)
+#undef VCPUCHECK_FBSD_CMPSET
 
 inline void atomic_thread_fence_acq(const Loc& loc = Loc::current()) { sim::fence(sim::current_execution(), Order::Acquire, loc); }
 inline void atomic_thread_fence_rel(const Loc& loc = Loc::current()) { sim::fence(sim::current_execution(), Order::Release, loc); }

@@ -98,6 +98,11 @@ class RwLock : public Lock {
   void wunlock(const Loc& loc = Loc::current()) { release(LockMode::Exclusive, loc); }
 };
 
+// The one rule for every operation that may sleep (a sleepable lock, a sleep, a grace period,
+// malloc(M_WAITOK)): inside a critical section, under a spin mutex or in an RCU read-side section
+// it is a BlockingInCritical violation, `what` followed by where the thread is.
+void check_may_sleep(Execution& x, const std::string& what, const Loc& loc, const std::string& object = {});
+
 // Critical sections (FreeBSD critical_enter/critical_exit): no blocking operation inside.
 void critical_enter(Execution& x, const Loc& loc = Loc::current());
 void critical_exit(Execution& x, const Loc& loc = Loc::current());

@@ -22,22 +22,24 @@ void complete_all(completion* c, const Loc& loc) {
 }
 
 namespace {
-// Waits under the completion's lock until it is done, then consumes one completion. False when a
-// timed wait timed out first.
-bool wait_done(completion* c, bool timed, const Loc& loc) {
-  // One read of `done` per sleep: reads repeated at one site with nothing in between would look
-  // like a spin loop (sim/spin.hpp).
-  c->wait_lock.lock(loc);
-  bool ok = true;
-  unsigned d = c->done.get(loc);
-  while (d == 0) {
-    const bool woken = c->wait.sleep(c->wait_lock, {.timeout = timed}, loc);
-    d = c->done.get(loc);
-    if (!woken && d == 0) {
-      ok = false;
-      break;
-    }
+// Under `lock` (held), sleeps on `chan` until `cond` holds; false when a timed sleep timed out
+// with it still false. `cond` is evaluated once per sleep: reads repeated at one site with
+// nothing in between would look like a spin loop (sim/spin.hpp).
+bool sleep_until(sim::SpinMutex& lock, sim::Chan& chan, const std::function<bool()>& cond, bool timed, const Loc& loc) {
+  if (cond()) return true;
+  for (;;) {
+    const bool woken = chan.sleep(lock, {.timeout = timed}, loc);
+    if (cond()) return true;
+    if (!woken) return false;
   }
+}
+
+// Waits until the completion is done, then consumes one completion. False when a timed wait
+// timed out first.
+bool wait_done(completion* c, bool timed, const Loc& loc) {
+  c->wait_lock.lock(loc);
+  unsigned d = 0;
+  const bool ok = sleep_until(c->wait_lock, c->wait, [&] { return (d = c->done.get(loc)) != 0; }, timed, loc);
   if (ok && d != kCompleteAll) c->done.set(d - 1, loc);
   c->wait_lock.unlock(loc);
   return ok;
@@ -76,16 +78,7 @@ void wake_up_all(wait_queue_head* wq, const Loc& loc) { wake_up(wq, loc); }
 bool detail::wait_event_cond(wait_queue_head& wq, const std::function<bool()>& cond, bool timed, const Loc& loc) {
   if (cond()) return true;
   wq.lock.lock(loc);
-  bool ok = true;
-  bool c = cond();
-  while (!c) {  // one evaluation per sleep (see wait_done)
-    const bool woken = wq.chan.sleep(wq.lock, {.timeout = timed}, loc);
-    c = cond();
-    if (!woken && !c) {
-      ok = false;
-      break;
-    }
-  }
+  const bool ok = sleep_until(wq.lock, wq.chan, cond, timed, loc);
   wq.lock.unlock(loc);
   return ok;
 }

@@ -198,8 +198,9 @@ void Cpu::set_state(int s) {
 CoreExit Cpu::run_guest() {
   Execution& x = m_.exec();
   // Guest mode is not host code: a VMM that enters it inside critical_enter() (bhyve's VMRUN)
-  // is not blocking in a critical section, and the exits it takes in the MMIO and MSR callbacks
-  // stand for what the VMM handles once VMRUN returned. The nesting comes back as it was.
+  // is not blocking in a critical section. The MMIO and MSR callbacks run with no critical
+  // section of their own; a handler the real VMM runs inside one (bhyve's x2APIC MSR exits) says
+  // so with its own critical_enter. The nesting comes back as it was.
   struct GuestMode {
     int& critical;
     const int saved;

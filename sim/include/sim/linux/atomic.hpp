@@ -139,10 +139,14 @@ struct refcount_t : sim::Atomic<int> {
 };
 
 namespace detail {
-[[noreturn]] inline void refcount_misuse(const refcount_t& r, const char* what, const Loc& loc) {
-  const auto kind = std::string(what).find("saturated") != std::string::npos ? sim::ViolationKind::Assertion
-                                                                              : sim::ViolationKind::UseAfterFree;
-  sim::current_execution().fail(kind, std::string("refcount_t: ") + what + " (" + r.name() + ")", loc, r.name());
+[[noreturn]] inline void refcount_misuse(const refcount_t& r, sim::ViolationKind kind, const char* what, const Loc& loc) {
+  r.exec().fail(kind, std::string("refcount_t: ") + what + " (" + r.name() + ")", loc, r.name());
+}
+[[noreturn]] inline void refcount_after_free(const refcount_t& r, const char* what, const Loc& loc) {
+  refcount_misuse(r, sim::ViolationKind::UseAfterFree, what, loc);
+}
+[[noreturn]] inline void refcount_saturated(const refcount_t& r, const Loc& loc) {
+  refcount_misuse(r, sim::ViolationKind::Assertion, "saturated; leaking memory", loc);
 }
 }  // namespace detail
 
@@ -152,30 +156,30 @@ inline unsigned refcount_read(refcount_t* r, const Loc& loc = Loc::current()) {
 }
 inline void refcount_inc(refcount_t* r, const Loc& loc = Loc::current()) {
   const int old = r->fetch_add(1, Order::Relaxed, loc);
-  if (old == 0) detail::refcount_misuse(*r, "addition on 0; use-after-free", loc);
-  if (old == INT_MAX) detail::refcount_misuse(*r, "saturated; leaking memory", loc);
+  if (old == 0) detail::refcount_after_free(*r, "addition on 0; use-after-free", loc);
+  if (old == INT_MAX) detail::refcount_saturated(*r, loc);
 }
 // Takes a reference unless the count is 0 (an RCU lookup of an object being freed).
 inline bool refcount_inc_not_zero(refcount_t* r, const Loc& loc = Loc::current()) {
   int old = r->load(Order::Relaxed, loc);
   do {
     if (old == 0) return false;
-    if (old == INT_MAX) detail::refcount_misuse(*r, "saturated; leaking memory", loc);
+    if (old == INT_MAX) detail::refcount_saturated(*r, loc);
   } while (!r->compare_exchange(old, old + 1, Order::Relaxed, loc));
   return true;
 }
 // True when this put dropped the last reference: the caller frees the object.
 inline bool refcount_dec_and_test(refcount_t* r, const Loc& loc = Loc::current()) {
   const int old = r->fetch_sub(1, Order::Release, loc);
-  if (old <= 0) detail::refcount_misuse(*r, "underflow; use-after-free", loc);
+  if (old <= 0) detail::refcount_after_free(*r, "underflow; use-after-free", loc);
   if (old != 1) return false;
   sim::fence(r->exec(), Order::Acquire, loc);  // the last put sees everything the others did
   return true;
 }
 inline void refcount_dec(refcount_t* r, const Loc& loc = Loc::current()) {
   const int old = r->fetch_sub(1, Order::Release, loc);
-  if (old <= 0) detail::refcount_misuse(*r, "underflow; use-after-free", loc);
-  if (old == 1) detail::refcount_misuse(*r, "decrement hit 0; leaking memory", loc);
+  if (old <= 0) detail::refcount_after_free(*r, "underflow; use-after-free", loc);
+  if (old == 1) detail::refcount_after_free(*r, "decrement hit 0; leaking memory", loc);
 }
 
 // --- kref ---------------------------------------------------------------------------------
