@@ -11,6 +11,7 @@
 #include "monitor.hpp"
 #include "run_case.hpp"
 #include "sim/fault.hpp"
+#include "sim/machine/program.hpp"
 #include "traces/trace.hpp"
 
 using namespace vcpucheck;
@@ -20,6 +21,9 @@ namespace {
 void load_plugin(const std::string& path, models::Registry& reg) {
   void* h = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!h) throw cli::UsageError(path + ": cannot load models: " + ::dlerror());
+  // Its guest programs (vcpucheck_add_guest_program) registered themselves as it was loaded.
+  if (const auto taken = sim::machine::take_guest_program_conflicts(); !taken.empty())
+    throw cli::UsageError(path + ": guest program " + taken.front() + ": the name is already taken");
   using Fn = void (*)(models::Registry&);
   auto fn = reinterpret_cast<Fn>(::dlsym(h, "vcpucheck_register_models"));
   if (!fn) throw cli::UsageError(path + ": no `extern \"C\" void vcpucheck_register_models(Registry&)` in it");

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <set>
 
 #include "sim/machine/machine.hpp"
 #include "support.hpp"
@@ -254,4 +255,58 @@ TEST_CASE("guest mode inside critical_enter (bhyve's VMRUN) is not blocking in a
       CHECK(test::found(r) == sim::ViolationKind::BlockingInCritical);
     }
   }
+}
+
+TEST_CASE("a kick forces a running guest out at the next instruction boundary, or at its next VM entry") {
+  // vCPU 1 runs three locked increments and halts; another thread kicks it once. The kick lands
+  // before the VM entry or after any of the increments (each access is followed by a boundary
+  // check), or after the guest halted: five traces, and the exit sees 0..3 increments done.
+  static std::set<std::string> outcomes;
+  outcomes.clear();
+  auto r = test::dpor_world(
+      [](Execution& x) {
+        MachineConfig c;
+        c.ncpus = 2;
+        c.ap_program = "ap_increment_3";
+        c.kickable = true;
+        Machine& m = Machine::for_execution(x, c);
+        struct Exits {
+          explicit Exits(Execution&) {}
+          std::vector<std::string> v;
+        };
+        auto& exits = test::make_state<Exits>(x).v;
+        x.spawn("vcpu1", [&m, &exits] {
+          Cpu& cpu = m.cpu(1);
+          cpu.set_state(CPU_RUNNING);
+          cpu.core().start_real_mode(kApTrampoline);
+          for (;;) {
+            const CoreExit e = cpu.run_guest();
+            if (e == CoreExit::Kick) exits.push_back("kick after " + std::to_string(m.peek32(kStartedCount)));
+            if (e == CoreExit::Halt) break;
+          }
+          exits.push_back("halt after " + std::to_string(m.peek32(kStartedCount)));
+        });
+        x.spawn("kicker", [&m] { m.cpu(1).kick(); });
+        x.on_end([&exits] {
+          std::string s;
+          for (const std::string& e : exits) s += (s.empty() ? "" : ", ") + e;
+          outcomes.insert(s);
+        });
+      },
+      UINT32_MAX, 5000);
+  if (r.counterexample && r.counterexample->violation) FAIL_CHECK(r.counterexample->violation->message);
+  CHECK(r.exhausted);
+  CHECK(r.executions == 5);
+  CHECK(r.blocked == 0);
+  CHECK(outcomes == std::set<std::string>{"kick after 0, halt after 3", "kick after 1, halt after 3", "kick after 2, halt after 3",
+                                          "kick after 3, halt after 3", "halt after 3"});
+}
+
+TEST_CASE("kicking a CPU of a machine that is not kickable is a model error") {
+  auto r = test::dpor_world([](Execution& x) {
+    Machine& m = Machine::for_execution(x, MachineConfig{});
+    x.spawn("kicker", [&m] { m.cpu(1).kick(); });
+  });
+  REQUIRE(test::found(r) == sim::ViolationKind::ModelError);
+  CHECK(r.counterexample->violation->message.find("MachineConfig::kickable is off") != std::string::npos);
 }

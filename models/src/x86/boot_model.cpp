@@ -82,11 +82,8 @@ void register_x86_models(Registry& r) {
     if (n < 1 || n > 16) return {"/params/ncpus", "expected 1 to 16"};
     for (const char* p : {"bsp", "ap"}) {
       const GuestProgram* g = find_guest_program(c.params.s(p));
-      if (!g) {
-        std::string known;
-        for (const GuestProgram& q : builtin_guest_programs()) known += (known.empty() ? "" : ", ") + std::string(q.name);
-        return {std::string("/params/") + p, "unknown guest program '" + c.params.s(p) + "' (known: " + known + ")"};
-      }
+      if (!g)
+        return {std::string("/params/") + p, "unknown guest program '" + c.params.s(p) + "' (known: " + guest_program_names() + ")"};
     }
     if (find_guest_program(c.params.s("ap"))->base != kApTrampoline)
       return {"/params/ap", "the AP program must be loaded at the SIPI address 0x8000"};

@@ -97,7 +97,7 @@ void Core::start_real_mode(uint32_t linear) {
 }
 
 CoreExit Core::run(uint64_t budget) {
-  halted_ = stop_ = budget_hit_ = exit_requested_ = false;
+  halted_ = stop_ = budget_hit_ = exit_requested_ = kicked_ = check_due_ = false;
   fault_.clear();
   error_ = nullptr;
   budget_left_ = budget;
@@ -118,6 +118,7 @@ CoreExit Core::run(uint64_t budget) {
     return CoreExit::Fault;
   }
   if (halted_) return CoreExit::Halt;
+  if (kicked_) return CoreExit::Kick;
   if (budget_hit_) return exit_requested_ ? CoreExit::Exit : CoreExit::Budget;
   return CoreExit::Stopped;
 }
@@ -150,8 +151,13 @@ void Core::on_code(void* uc, uint64_t addr, uint32_t, void* self) {
       uint64_t v = c.host_->rdmsr(c, c.rdmsr_msr_);
       set_reg(uc, UC_X86_REG_EAX, v & 0xFFFFFFFF);
       set_reg(uc, UC_X86_REG_EDX, v >> 32);
+      c.check_due_ = c.boundary_checks_;
     }
-    if (c.exit_requested_ || c.budget_left_-- == 0) {  // stop before this instruction; run() resumes here
+    if (c.check_due_) {  // the boundary after a visible access: a kick takes effect here
+      c.check_due_ = false;  // (an exit already requested serves a kick as well: it stays pending)
+      if (!c.exit_requested_) c.kicked_ = c.host_->exit_pending(c);
+    }
+    if (c.exit_requested_ || c.kicked_ || c.budget_left_-- == 0) {  // stop before this instruction; run() resumes here
       c.budget_hit_ = true;
       c.resume_ = addr;
       uc_emu_stop(E(uc));
@@ -171,6 +177,7 @@ void Core::on_code(void* uc, uint64_t addr, uint32_t, void* self) {
       const uint32_t msr = static_cast<uint32_t>(reg(uc, UC_X86_REG_ECX));
       const uint64_t v = (reg(uc, UC_X86_REG_EDX) & 0xFFFFFFFF) << 32 | (reg(uc, UC_X86_REG_EAX) & 0xFFFFFFFF);
       c.host_->wrmsr(c, msr, v);
+      c.check_due_ = c.boundary_checks_;
     } else if (op == 0x0F && op2 == 0x32) {  // RDMSR: answered at the next instruction
       c.rdmsr_pending_ = true;
       c.rdmsr_msr_ = static_cast<uint32_t>(reg(uc, UC_X86_REG_ECX));
@@ -189,6 +196,7 @@ uint64_t Core::on_read(void*, uint64_t off, unsigned size, void* region) {
     const bool rmw = c.locked_rmw_at(c.ip_);
     if (rmw) c.rmw_addr_ = addr;
     else c.read_addr_ = addr;
+    c.check_due_ = c.boundary_checks_;
     return c.host_->mmio_read(c, addr, size, rmw);
   } catch (...) {
     c.abort_with(std::current_exception());
@@ -206,6 +214,7 @@ void Core::on_write(void*, uint64_t off, unsigned size, uint64_t value, void* re
                             : c.read_addr_ == addr ? GuestWrite::SplitRmw
                                                    : GuestWrite::Store;
     c.rmw_addr_ = c.read_addr_ = UINT64_MAX;
+    c.check_due_ = c.boundary_checks_;
     c.host_->mmio_write(c, addr, size, value, kind);
   } catch (...) {
     c.abort_with(std::current_exception());

@@ -12,7 +12,7 @@ const char* cpu_state_name(int s) {
 
 std::string MachineConfig::key() const {  // the worker's machine for this configuration
   return std::to_string(ncpus) + (x2apic ? "/x2apic/" : "/xapic/") + bsp_program + "/" + ap_program + "/" +
-         std::to_string(guest_ncpus);
+         std::to_string(guest_ncpus) + (kickable ? "/kickable" : "");
 }
 
 // --- GuestCell --------------------------------------------------------------------------------
@@ -116,6 +116,19 @@ void GuestCell::note(OpKind k, uint64_t value, uint64_t gip) {
   x_.record(e);
 }
 
+uint64_t GuestCell::exchange_flag(uint64_t& flag, uint64_t value, uint64_t gip, const Loc& loc) {
+  PendingOp op{OpKind::Rmw, id_, LockMode::Exclusive, false, false, loc};
+  op.site = gip;
+  x_.announce(op);
+  Event e = event(OpKind::Rmw, loc);  // after the scheduling point: what is there now
+  e.order = Order::SeqCst;            // an interrupt line, not memory: never a data race
+  e.pre = flag;
+  e.value = e.post = value;
+  e.gip = gip;
+  x_.record(e);
+  return std::exchange(flag, value);
+}
+
 // --- the hardware local APIC ------------------------------------------------------------------
 
 uint64_t ApicHandler::apic_read(Cpu& c, uint32_t reg) {
@@ -173,6 +186,7 @@ Cpu::Cpu(Machine& m, int index) : m_(m), index_(index) {
   core_ = std::make_unique<Core>(index, m.ram_.data(), kRamSize,
                                  std::vector<std::pair<uint64_t, uint64_t>>{{kSharedPage, 0x1000}, {kLapicBase, 0x1000}},
                                  &m);
+  core_->set_boundary_checks(m.cfg_.kickable);
   lapic_.id = static_cast<uint32_t>(index);
 }
 
@@ -183,11 +197,14 @@ void Cpu::reset_objects(Execution& x) {
   mailbox_ = std::make_unique<Field<int>>(x, "mailbox", 0);
   state_ = bsp() ? CPU_RUNNING : CPU_WAIT_FOR_SIPI;
   state_cell_ = std::make_unique<Field<int>>(x, "state", state_);
+  kick_pending_ = 0;
+  kick_cell_ = m_.cfg_.kickable ? std::make_unique<GuestCell>(x, "kick", nullptr) : nullptr;
   // The mailbox is the APIC bus and the state is the CPU's own: neither is memory, so under TSO
   // posting an IPI does not drain the sender's store buffer (an x2APIC ICR write can pass the
   // sender's earlier stores, as on hardware), and halting does not either.
   for (ObjectId o : {mailbox_lock_->id(), mailbox_chan_->id(), mailbox_->id(), state_cell_->id()})
     x.object(o).hardware = true;
+  if (kick_cell_) x.object(kick_cell_->id()).hardware = true;
 }
 
 void Cpu::set_state(int s) {
@@ -207,6 +224,7 @@ CoreExit Cpu::run_guest() {
     explicit GuestMode(int& c) : critical(c), saved(c) { critical = 0; }
     ~GuestMode() { critical = saved; }
   } guest_mode(x.thread(x.current()).critical);
+  if (kick_cell_ && take_kick()) return CoreExit::Kick;  // kicked while in host mode: exit at entry
   CoreExit e = core_->run(Machine::kBudget);
   if (e == CoreExit::Fault) {
     auto [loc, text] = m_.where(core_->ip());
@@ -226,6 +244,16 @@ CoreExit Cpu::run_guest() {
     x.record(ev);
   }
   return e;
+}
+
+bool Cpu::take_kick() { return kick_cell_->exchange_flag(kick_pending_, 0, core_->ip(), Loc::current()) != 0; }
+
+void Cpu::kick(const Loc& loc) {
+  Execution& x = m_.exec();
+  if (!kick_cell_)
+    x.fail(ViolationKind::ModelError,
+           "cpu[" + std::to_string(index_) + "].kick: the machine's CPUs cannot be kicked (MachineConfig::kickable is off)", loc);
+  kick_cell_->exchange_flag(kick_pending_, 1, 0, loc);
 }
 
 void Cpu::post(const Ipi& ipi) {
@@ -473,6 +501,8 @@ void Machine::wrmsr(Core& c, uint32_t msr, uint64_t value) {
   }
   if (msr >= kMsrX2apicFirst && msr <= kMsrX2apicLast && cpu.lapic().x2apic) apic_->apic_write(cpu, reg_of_msr(msr), value);
 }
+
+bool Machine::exit_pending(Core& c) { return cpu_of(*this, c).take_kick(); }
 
 void Machine::serialize(Core& c) {
   if (x_->memory() != MemoryModel::TSO || !x_->in_thread()) return;  // nothing is buffered under sc

@@ -46,9 +46,14 @@ class CoreHost {
   // Before an instruction that orders every earlier store before every later load: MFENCE,
   // a locked instruction, a serializing one (CPUID, IRET, MOV to CR, LGDT/LIDT, INVD/WBINVD).
   virtual void serialize(Core& c) = 0;
+  // With boundary checks on (Core::set_boundary_checks): called at the instruction boundary
+  // after each of the callbacks above (the guest's visible accesses). True ends run() before that
+  // instruction with CoreExit::Kick -- another thread forced a VM exit.
+  virtual bool exit_pending(Core&) { return false; }
 };
 
-enum class CoreExit { Halt, Budget, Exit, Stopped, Fault };
+// Kick: a forced exit (Cpu::kick) at an instruction boundary; run() may be called again.
+enum class CoreExit { Halt, Budget, Exit, Stopped, Fault, Kick };
 
 class Core {
  public:
@@ -65,13 +70,16 @@ class Core {
   void power_on();
   // Real mode at `linear` (a multiple of 16): CS = linear >> 4, IP = 0 -- a SIPI or a boot.
   void start_real_mode(uint32_t linear);
-  // Guest mode until HLT, `budget` instructions, stop() or a fault. Rethrows what a callback threw.
+  // Guest mode until HLT, `budget` instructions, stop(), a fault or a kick (exit_pending).
+  // Rethrows what a callback threw.
   CoreExit run(uint64_t budget);
   // From a callback: end run() at the next instruction boundary.
   void stop();
   // From a callback (an exit to the VMM that needs userspace): end run() cleanly before the next
   // instruction, so the current one completes and is never executed twice. run() returns Exit.
   void request_exit() { exit_requested_ = true; }
+  // Ask the host (exit_pending) at the boundary after each visible access whether to exit.
+  void set_boundary_checks(bool on) { boundary_checks_ = on; }
   // The instruction executing now (inside callbacks) or last executed; 0 before any.
   uint64_t ip() const { return ip_; }
   const std::string& fault() const { return fault_; }
@@ -96,7 +104,8 @@ class Core {
   void* ctx0_ = nullptr; // uc_context*: power-on state
   std::vector<std::unique_ptr<Region>> regions_;
   uint64_t ip_ = 0;
-  bool halted_ = false, stop_ = false, budget_hit_ = false, exit_requested_ = false;
+  bool halted_ = false, stop_ = false, budget_hit_ = false, exit_requested_ = false, kicked_ = false;
+  bool boundary_checks_ = false, check_due_ = false;  // check_due_: a visible access since the last boundary
   uint64_t budget_left_ = 0, resume_ = 0;
   bool rdmsr_pending_ = false;
   uint32_t rdmsr_msr_ = 0;

@@ -51,6 +51,9 @@ struct MachineConfig {
   std::string bsp_program = "bsp_init_sipi";
   std::string ap_program = "ap_trampoline";  // loaded at its base too (the SIPI target)
   int guest_ncpus = 0;  // NCPUS as the guest reads it (0: ncpus)
+  // Cpu::kick may force a VM exit: each CPU checks for a kick at VM entry and at the instruction
+  // boundary after every visible guest access (one more visible operation each; off by default).
+  bool kickable = false;
   std::string key() const;
 };
 
@@ -88,6 +91,9 @@ class GuestCell final : public SharedObject, public BufferTarget {
   void write(unsigned offset, unsigned size, uint64_t value, uint64_t gip, GuestWrite kind);
   // A visible access whose value lives elsewhere (a LAPIC register).
   void note(OpKind k, uint64_t value, uint64_t gip);
+  // A hardware flag kept elsewhere (a CPU's pending kick): one visible read-modify-write that
+  // stores `value` and returns what was there.
+  uint64_t exchange_flag(uint64_t& flag, uint64_t value, uint64_t gip, const Loc& loc);
   uint64_t flush_oldest(ThreadId t) override;
 
  private:
@@ -129,8 +135,19 @@ class Cpu {
   // The same, starting at `addr` in real mode at once (a vCPU whose registers the VMM set).
   void run_from(uint32_t addr);
 
+  // Kicked (MachineConfig::kickable): whether a kick is pending, consuming it. At VM entry
+  // (run_guest) and at each instruction boundary after a visible guest access.
+  bool take_kick();
+
   // --- any thread ---------------------------------------------------------------------------
   void post(const Ipi& ipi);  // into the mailbox (under its lock), waking the CPU
+  // Forces the CPU out of guest mode (kvm_vcpu_kick's IPI, bhyve's vcpu_notify_event): one
+  // visible write of cpu[i].kick. A CPU in guest mode exits with CoreExit::Kick at the next
+  // instruction boundary it reaches after the kick -- after its next visible access at the
+  // latest; one in host mode exits at its next VM entry, before any guest instruction (the host
+  // has interrupts off around VM entry, as KVM's and bhyve's run loops do). Kicks before the exit
+  // coalesce into one. Needs MachineConfig::kickable.
+  void kick(const Loc& loc = Loc::current());
 
   // Bookkeeping for invariants (not shared state): where each STARTUP started this CPU.
   std::vector<uint32_t> starts;
@@ -149,6 +166,8 @@ class Cpu {
   std::unique_ptr<Chan> mailbox_chan_;
   std::unique_ptr<Field<int>> mailbox_;   // queue size, for the event log
   std::unique_ptr<Field<int>> state_cell_;
+  std::unique_ptr<GuestCell> kick_cell_;
+  uint64_t kick_pending_ = 0;
   int state_ = CPU_WAIT_FOR_SIPI;
 };
 
@@ -184,6 +203,7 @@ class Machine : public CoreHost {
   uint64_t rdmsr(Core& c, uint32_t msr) override;
   void wrmsr(Core& c, uint32_t msr, uint64_t value) override;
   void serialize(Core& c) override;
+  bool exit_pending(Core& c) override;
 
   static constexpr uint64_t kBudget = 100000;  // instructions per guest run without a visible operation
 

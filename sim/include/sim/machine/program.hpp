@@ -1,11 +1,12 @@
-// Guest programs: GNU assembler sources in sim/guest/, assembled and linked at build time and
-// embedded here with a line table, so every guest instruction behind a visible operation can be
+// Guest programs: GNU assembler sources (sim/guest/, and a plugin's own), assembled and linked at
+// build time (cmake/vcpucheckGuest.cmake) and embedded with a line table, so every guest instruction behind a visible operation can be
 // shown with its address, bytes and source line.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace vcpucheck::sim::machine {
 
@@ -31,6 +32,14 @@ struct GuestProgram {
 };
 
 std::span<const GuestProgram> builtin_guest_programs();
+// A plugin's programs (the installed CMake function vcpucheck_add_guest_program): registered when
+// its library is loaded. A name already taken (by a builtin or an earlier plugin) is not
+// registered; the conflict is kept for the loader to report (take_guest_program_conflicts).
+void register_guest_program(const GuestProgram& p);
+std::vector<std::string> take_guest_program_conflicts();
+// Builtin programs, then registered ones in the order they were registered.
+std::vector<const GuestProgram*> guest_programs();
+std::string guest_program_names();  // "ap_trampoline, ap_plain_increment, ..." for messages
 const GuestProgram* find_guest_program(const std::string& name);
 
 }  // namespace vcpucheck::sim::machine
