@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs vcpucheck into a scratch prefix, builds the out-of-tree example model against the
-# installed CMake package, and runs its scenarios with the installed `vcpucheck --load`.
+# Installs vcpucheck into a scratch prefix, builds the installed example models
+# (share/vcpucheck/examples) and the test fixtures (tests/plugin) against the installed CMake
+# package, and runs their scenarios with the installed `vcpucheck --load`.
 set -euo pipefail
 build=$1
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,30 +13,32 @@ step cmake --install "$build" --prefix "$tmp/prefix"
 if command -v help2man >/dev/null; then
   [ -s "$tmp/prefix/share/man/man1/vcpucheck.1" ] || { echo "FAIL: the man page is not installed"; exit 1; }
 fi
+ex="$tmp/prefix/share/vcpucheck/examples"  # the installed copy: what an outside author starts from
+[ -s "$ex/README.md" ] && [ -s "$ex/vcpu_fd/vcpu_fd_model.cpp" ] || { echo "FAIL: the examples are not installed"; exit 1; }
+step cmake -S "$ex" -B "$tmp/examples" -DCMAKE_PREFIX_PATH="$tmp/prefix"
+step cmake --build "$tmp/examples"
 step cmake -S "$src/tests/plugin" -B "$tmp/plugin" -DCMAKE_PREFIX_PATH="$tmp/prefix"
 step cmake --build "$tmp/plugin"
-listing=$("$tmp/prefix/bin/vcpucheck" --load "$tmp/plugin/libticket_model.so" list)
+listing=$("$tmp/prefix/bin/vcpucheck" --load "$tmp/examples/libticket_model.so" list)
 grep -q '^example.ticket:' <<<"$listing" || { echo "FAIL: the loaded model is not listed"; exit 1; }
-"$tmp/prefix/bin/vcpucheck" --load "$tmp/plugin/libticket_model.so" run "$src/tests/plugin/ticket-lock.json" \
-  "$src/tests/plugin/ticket-lock-racy.json"
+"$tmp/prefix/bin/vcpucheck" --load "$tmp/examples/libticket_model.so" run "$ex/ticket"
 # The second model, written only with sim/linux.hpp: its scenarios through the installed CLI
 # (a result passed to a spawned thread), and the team's own unit test through the in-process API.
-out=$("$tmp/prefix/bin/vcpucheck" --load "$tmp/plugin/libvcpu_fd_model.so" run "$src/tests/plugin/vcpu-fd.json" \
-  "$src/tests/plugin/vcpu-fd-early.json" --progress 0) || { echo "FAIL: the vcpu-fd scenarios: $out"; exit 1; }
+out=$(cd "$tmp" && "$tmp/prefix/bin/vcpucheck" --load "$tmp/examples/libvcpu_fd_model.so" run "$ex/vcpu_fd" --progress 0) || { echo "FAIL: the vcpu-fd scenarios: $out"; exit 1; }
 grep -q "^ok    .*vcpu-fd-early.json  use-after-free" <<<"$out" || { echo "FAIL: vcpu-fd-early: $out"; exit 1; }
 grep -q "^ok    .*vcpu-fd.json  pass (40 executions)" <<<"$out" || { echo "FAIL: vcpu-fd: $out"; exit 1; }
-"$tmp/plugin/vcpu_fd_test" >"$tmp/check.out" 2>&1 || { echo "FAIL: the in-process check test"; cat "$tmp/check.out"; exit 1; }
+"$tmp/examples/vcpu_fd_test" >"$tmp/check.out" 2>&1 || { echo "FAIL: the in-process check test"; cat "$tmp/check.out"; exit 1; }
 grep -q "test cases: 2 | 2 passed" "$tmp/check.out" || { echo "FAIL: the in-process check test ran no tests"; cat "$tmp/check.out"; exit 1; }
 # A plugin's own guest program (vcpucheck_add_guest_program): its AP lives twice, or never comes
 # back when the VMM skips INIT; the report names the plugin's assembler source line.
-SL=("$tmp/prefix/bin/vcpucheck" --load "$tmp/plugin/libsecond_life_model.so")
-out=$("${SL[@]}" run "$src/tests/plugin/second-life.json" "$src/tests/plugin/second-life-sipi-only.json" --progress 0) ||
+SL=("$tmp/prefix/bin/vcpucheck" --load "$tmp/examples/libsecond_life_model.so")
+out=$(cd "$tmp" && "${SL[@]}" run "$ex/second_life" --progress 0) ||
   { echo "FAIL: the second-life scenarios: $out"; exit 1; }
 grep -q "^ok    .*second-life.json  pass (108 executions)" <<<"$out" &&
   grep -q '^ok    .*second-life-sipi-only.json  liveness on AP 1 began its second life' <<<"$out" ||
   { echo "FAIL: second-life: $out"; exit 1; }
 set +e
-"${SL[@]}" explore "$src/tests/plugin/second-life-sipi-only.json" --trace-out "$tmp/sl.json" >"$tmp/sl.out" 2>&1
+"${SL[@]}" explore "$ex/second_life/second-life-sipi-only.json" --trace-out "$tmp/sl.json" >"$tmp/sl.out" 2>&1
 code=$?
 set -e
 [ "$code" = 1 ] && grep -q '"loc": "second_life/ap_second_life.S:12"' "$tmp/sl.json" ||
@@ -45,7 +48,7 @@ set +e
 out=$("$tmp/prefix/bin/vcpucheck" --load "$tmp/plugin/libguest_clash.so" list 2>&1)
 code=$?
 set -e
-[ "$code" = 2 ] && grep -q "libguest_clash.so: guest program ap_trampoline (second_life/ap_second_life.S): the name is already taken" <<<"$out" ||
+[ "$code" = 2 ] && grep -q "libguest_clash.so: guest program ap_trampoline (../../examples/second_life/ap_second_life.S): the name is already taken" <<<"$out" ||
   { echo "FAIL: a guest program name clash (exit $code): $out"; exit 1; }
 # Model code that crashes, overflows its stack, aborts or hangs: every one is a reported
 # model-crash of its scenario (expected by each), the run goes on, and the trace replays.
@@ -74,21 +77,21 @@ set -e
 # model with a line added above its code. Two copies of the model's source at two paths.
 for copy in A B; do
   mkdir -p "$tmp/$copy"
-  cp -r "$src/tests/plugin" "$tmp/$copy/src"
+  cp -r "$ex" "$tmp/$copy/src"
   step cmake -S "$tmp/$copy/src" -B "$tmp/$copy/build" -DCMAKE_PREFIX_PATH="$tmp/prefix"
   step cmake --build "$tmp/$copy/build" --target ticket_model
   set +e
-  (cd "$tmp/$copy" && "$tmp/prefix/bin/vcpucheck" --load build/libticket_model.so explore src/ticket-lock-racy.json \
+  (cd "$tmp/$copy" && "$tmp/prefix/bin/vcpucheck" --load build/libticket_model.so explore src/ticket/ticket-lock-racy.json \
     --trace-out "$tmp/$copy.trace.json" >"$tmp/$copy.out" 2>&1)
   code=$?
   set -e
   [ "$code" = 1 ] || { echo "FAIL: exploring the racy ticket lock in $copy exits $code"; cat "$tmp/$copy.out"; exit 1; }
 done
-grep -q '"loc": "ticket_model.cpp:[0-9]*' "$tmp/A.trace.json" ||
+grep -q '"loc": "ticket/ticket_model.cpp:[0-9]*' "$tmp/A.trace.json" ||
   { echo "FAIL: plugin source locations are not relative to its source root"; grep -m3 '"loc"' "$tmp/A.trace.json"; exit 1; }
 grep -q '"file": "libticket_model.so"' "$tmp/A.trace.json" || { echo "FAIL: the trace does not name its library"; exit 1; }
-sed 's/"file": "src\/ticket-lock-racy.json"/X/; /"hash": /d' "$tmp/A.trace.json" >"$tmp/A.cmp"
-sed 's/"file": "src\/ticket-lock-racy.json"/X/; /"hash": /d' "$tmp/B.trace.json" >"$tmp/B.cmp"
+sed 's/"file": "src\/ticket\/ticket-lock-racy.json"/X/; /"hash": /d' "$tmp/A.trace.json" >"$tmp/A.cmp"
+sed 's/"file": "src\/ticket\/ticket-lock-racy.json"/X/; /"hash": /d' "$tmp/B.trace.json" >"$tmp/B.cmp"
 cmp -s "$tmp/A.cmp" "$tmp/B.cmp" || { echo "FAIL: the model built at two paths gives different traces"; diff "$tmp/A.cmp" "$tmp/B.cmp" | head; exit 1; }
 # The installed trace tools read the out-of-tree model's trace, from anywhere.
 (cd / && "$tmp/prefix/bin/vcpucheck-trace" show "$tmp/A.trace.json" | grep -q '>> ') ||
@@ -107,11 +110,11 @@ set -e
 [ "$code" = 2 ] && grep -q "load the library that defines it (the trace was made with libticket_model.so)" <<<"$out" ||
   { echo "FAIL: replay without the library (exit $code): $out"; exit 1; }
 # A blank line above the model's code, a rebuild: the trace still reproduces, with a note.
-{ echo; cat "$tmp/B/src/ticket_model.cpp"; } >"$tmp/B/src/moved.cpp" && mv "$tmp/B/src/moved.cpp" "$tmp/B/src/ticket_model.cpp"
+{ echo; cat "$tmp/B/src/ticket/ticket_model.cpp"; } >"$tmp/B/src/moved.cpp" && mv "$tmp/B/src/moved.cpp" "$tmp/B/src/ticket/ticket_model.cpp"
 step cmake --build "$tmp/B/build" --target ticket_model
 out=$("$tmp/prefix/bin/vcpucheck" --load "$tmp/B/build/libticket_model.so" replay "$tmp/A.trace.json") ||
   { echo "FAIL: the trace does not replay after a line was added above the model's code: $out"; exit 1; }
-grep -q "source locations moved (ticket_model.cpp:[0-9]*.* is now ticket_model.cpp:[0-9]*" <<<"$out" &&
+grep -q "source locations moved (ticket/ticket_model.cpp:[0-9]*.* is now ticket/ticket_model.cpp:[0-9]*" <<<"$out" &&
   grep -q "is not the build of libticket_model.so the trace was made with" <<<"$out" &&
   grep -q "the behaviour is the same" <<<"$out" && grep -q '^reproduced' <<<"$out" ||
   { echo "FAIL: replay after moved lines: $out"; exit 1; }
