@@ -244,6 +244,31 @@ class Commands(Scratch):
         self.assertIn("counter_inc", out)
         self.assertTrue(out.rstrip().endswith("reproduced: the replay matches the trace step for step"))
 
+    def test_warning_is_a_verdict_and_the_execution_goes_on(self):
+        t = os.path.join(self.tmp.name, "warn.json")
+        code, out, _ = run("explore", "scenarios/litmus/warning.json", "--trace-out", t)
+        self.assertEqual(code, 1, out)
+        self.assertIn("warning in 2 executions", out)
+        self.assertIn("warning: WARNING: WARN_ON(l.counter.get() != value)", out)
+        self.assertRegex(out, r"at models/src/litmus/litmus\.cpp:\d+ \(warn_counter\)  \[step \d+\]")
+        with open(t) as f:
+            trace = json.load(f)
+        self.assertEqual(trace["verdict"]["kind"], "warning")
+        warned_at = trace["verdict"]["step"]
+        # The warning did not stop it: the checker's own increment and both others came after.
+        self.assertGreater(len(trace["events"]), warned_at + 3)
+        self.assertIn("checker", {e["thread"] for e in trace["events"][warned_at + 1:]})
+        code, out, _ = run("replay", t)
+        self.assertEqual(code, 0, out)
+        self.assertTrue(out.rstrip().endswith("reproduced: the replay matches the trace step for step"))
+        # A scenario that forbids it: expecting a pass is a failed expectation naming the warning.
+        with open(os.path.join(ROOT, "scenarios/litmus/warning.json")) as f:
+            forbid = json.load(f)
+        forbid["expect"] = {"verdict": "pass"}
+        code, out, _ = run("run", self.write("forbid.json", forbid), "--progress", "0", "--traces-dir", self.tmp.name)
+        self.assertEqual(code, 1, out)
+        self.assertRegex(out, r"FAIL  .*forbid\.json  expected pass, found warning: WARNING: WARN_ON")
+
     def test_replay_reports_divergence_when_the_model_changed(self):
         t = os.path.join(self.tmp.name, "race.json")
         run("explore", "scenarios/litmus/racy-counter.json", "--trace-out", t)

@@ -550,3 +550,26 @@ TEST_CASE("linux: the model builds its initial state with its own creation code 
   CHECK(!test::found(r));
   CHECK(r.executions == 1);  // the setup's accesses are no steps: the reader's load commutes with the creator's
 }
+
+TEST_CASE("linux: rcu_dereference_protected without its lock is lockdep-RCU's warning; with it, no RCU section") {
+  for (bool locked : {true, false}) {
+    CAPTURE(locked);
+    auto r = explore([locked](World& w, Execution& x) {
+      RCU_INIT_POINTER(w.ptr, kzalloc<Obj>(GFP_KERNEL));
+      x.spawn("updater", [&w, locked] {
+        if (locked) mutex_lock(&w.lock);
+        Ptr<Obj> o = rcu_dereference_protected(w.ptr, lockdep_is_held(&w.lock));
+        CHECK(rcu_access_pointer(w.ptr) == o);
+        (void)o->v.get();  // the updater may dereference it: no reader section needed
+        if (locked) mutex_unlock(&w.lock);
+      });
+    });
+    if (locked) {
+      CHECK(!test::found(r));
+    } else {
+      REQUIRE(test::found(r) == ViolationKind::Warning);
+      CHECK(r.counterexample->violation->message ==
+            "suspicious rcu_dereference_protected() usage of ptr: the lock it names is not held");
+    }
+  }
+}

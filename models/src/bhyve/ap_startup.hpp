@@ -48,7 +48,7 @@ struct ApVm : Vm {
   const bool ipi_exit;      // new bhyve: VM_CAP_IPI_EXIT
   const int configured;     // vCPUs the VMM configured (the topology)
   mc::Machine& m;
-  sim::Mutex rendezvous_mtx;
+  fbsd::mtx rendezvous_mtx;
   sim::Atomic<CpuSet> active_cpus;   // CPU_SET_ATOMIC
   sim::Field<CpuSet> startup_cpus;   // [rendezvous_mtx] waiting for STARTUP
   sim::Field<CpuSet> rendezvous_req_cpus;  // [rendezvous_mtx] targets of the rendezvous in progress

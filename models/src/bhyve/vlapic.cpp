@@ -48,9 +48,9 @@ void Vlapic::icrlo_write_handler(mc::Cpu& c, const mc::Icr& icr) {
   }
   if (vm_.apbug.x2apic_icr_mutex && icr.mode == DeliveryMode::Init) {
     // c0f35dbf19c3: startup_cpus updated right here, under the sleep mutex.
-    vm_.rendezvous_mtx.lock();
+    mtx_lock(&vm_.rendezvous_mtx);
     vm_.startup_cpus.set(vm_.startup_cpus.get() | dmask);
-    vm_.rendezvous_mtx.unlock();
+    mtx_unlock(&vm_.rendezvous_mtx);
   }
   if (!ipimask) return;
   VmExit& e = vm_.exits[static_cast<size_t>(self)];

@@ -12,44 +12,44 @@ namespace {
 // for each. The model runs each target's handler on the initiator's behalf, as vcpu_set_state_all
 // does for idle vCPUs.
 void vm_smp_rendezvous(ApVm& vm, CpuSet dest) {
-  vm.rendezvous_mtx.lock();
+  mtx_lock(&vm.rendezvous_mtx);
   vm.rendezvous_req_cpus.set(dest);
-  vm.rendezvous_mtx.unlock();
+  mtx_unlock(&vm.rendezvous_mtx);
   for (int i = 0; i < vm.maxcpus; ++i)
     if (dest >> i & 1) vcpu_notify_event(*vm_vcpu(vm, i).deref());  // vm_vcpu() must not be NULL here
   for (int i = 0; i < vm.maxcpus; ++i)
     if (dest >> i & 1) vm.m.cpu(i).lapic().reset();  // vlapic_handle_init(): vlapic_reset()
-  vm.rendezvous_mtx.lock();
+  mtx_lock(&vm.rendezvous_mtx);
   vm.rendezvous_req_cpus.set(0);  // every target done
-  vm.rendezvous_mtx.unlock();
+  mtx_unlock(&vm.rendezvous_mtx);
 }
 
 // vm_await_start(): INIT targets now wait for STARTUP.
 void vm_await_start(ApVm& vm, CpuSet mask) {
-  vm.rendezvous_mtx.lock();
+  mtx_lock(&vm.rendezvous_mtx);
   vm.startup_cpus.set(vm.startup_cpus.get() | mask);
-  vm.rendezvous_mtx.unlock();
+  mtx_unlock(&vm.rendezvous_mtx);
 }
 
 // vm_start_cpus(): the STARTUP targets that were waiting for one; "ignore SIPIs in any state
 // other than wait-for-SIPI".
 CpuSet vm_start_cpus(ApVm& vm, CpuSet tostart) {
-  vm.rendezvous_mtx.lock();
+  mtx_lock(&vm.rendezvous_mtx);
   const CpuSet waiting = vm.startup_cpus.get();
   const CpuSet set = vm.apbug.sipi_ungated ? tostart : (waiting & tostart);
   vm.startup_cpus.set(waiting & ~set);
-  vm.rendezvous_mtx.unlock();
+  mtx_unlock(&vm.rendezvous_mtx);
   return set;
 }
 
 // vm_handle_hlt(): sleep until an interrupt is pending, or vCPU has to leave for userspace.
 void vm_handle_hlt(ApVm& vm, Vcpu& v, mc::Cpu& cpu) {
-  v.mtx.lock();
+  mtx_lock_spin(&v.mtx);
   vcpu_set_state_locked(v, VCPU_SLEEPING, false);
   while (!cpu.lapic().irr_pending() && !v.reqidle.get() && !vm.suspend.load(sim::Order::Acquire))
     v.hlt_chan.sleep(v.mtx, {.idle = true});
   vcpu_set_state_locked(v, VCPU_FROZEN, false);
-  v.mtx.unlock();
+  mtx_unlock_spin(&v.mtx);
 }
 
 }  // namespace
@@ -89,10 +89,10 @@ VmExit vm_run_guest(ApVm& vm, int vcpuid) {
   mc::Cpu& cpu = vm.m.cpu(vcpuid);
   (void)v->cookie.get();  // vmmops_run(vcpu->cookie, ...)
   for (;;) {
-    v->mtx.lock();
+    mtx_lock_spin(&v->mtx);
     const bool idle = v->reqidle.get() != 0;
     if (idle) v->reqidle.set(0);
-    v->mtx.unlock();
+    mtx_unlock_spin(&v->mtx);
     if (idle) return VmExit{EXIT_REQIDLE};
     if (vm.suspend.load(sim::Order::Acquire)) return VmExit{EXIT_SUSPENDED};
 
@@ -203,8 +203,8 @@ void bhyve_vcpu_thread(ApVm& vm, int id) {
         // caller that asked for the idle vCPU get it first. Without this, an unfair schedule (the
         // vCPU re-freezing itself before the waiter runs, forever) would be the first one
         // explored. The model waits until no lock-all holds vcpus_init_lock.
-        vm.vcpus_init_lock.xlock();
-        vm.vcpus_init_lock.xunlock();
+        sx_xlock(&vm.vcpus_init_lock);
+        sx_xunlock(&vm.vcpus_init_lock);
         break;
       default:
         break;

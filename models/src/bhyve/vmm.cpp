@@ -4,7 +4,7 @@
 
 namespace vcpucheck::models::bhyve {
 
-using sim::Order;
+using namespace vcpucheck::fbsd;  // mtx_lock_spin, sx_xlock, atomic_load_ptr, msleep_spin, wakeup
 
 namespace {
 
@@ -27,13 +27,13 @@ std::string vcpu_name(const Vcpu& v) { return "vcpu[" + std::to_string(v.vcpuid)
 // vcpu_notify_event_locked(): a running vCPU gets an IPI and exits to check reqidle (the model's
 // run loops poll reqidle at every exit, so the IPI itself is implicit); a sleeping one is woken.
 void vcpu_notify_event_locked(Vcpu& v) {
-  if (v.state.get() == VCPU_SLEEPING) v.hlt_chan.wakeup();
+  if (v.state.get() == VCPU_SLEEPING) wakeup(&v.hlt_chan);
 }
 
 void vcpu_notify_event(Vcpu& v) {
-  v.mtx.lock();
+  mtx_lock_spin(&v.mtx);
   vcpu_notify_event_locked(v);
-  v.mtx.unlock();
+  mtx_unlock_spin(&v.mtx);
 }
 
 int vcpu_set_state_locked(Vcpu& v, int newstate, bool from_idle) {
@@ -43,7 +43,7 @@ int vcpu_set_state_locked(Vcpu& v, int newstate, bool from_idle) {
     while (v.state.get() != VCPU_IDLE) {
       v.reqidle.set(1);
       vcpu_notify_event_locked(v);
-      (void)fbsd::msleep_spin(&v.state_chan, &v.mtx, "vmstat", fbsd::hz);
+      (void)msleep_spin(&v.state_chan, &v.mtx, "vmstat", hz);
     }
   } else {
     sim::kassert(x, v.state.get() != VCPU_IDLE, "vcpu_set_state_locked: invalid transition from idle");
@@ -56,7 +56,7 @@ int vcpu_set_state_locked(Vcpu& v, int newstate, bool from_idle) {
            sim::Loc::current(), vcpu_name(v) + ".state");
   v.state.set(newstate);
   v.hostcpu.set(newstate == VCPU_RUNNING ? static_cast<int>(x.current().v) : NOCPU);
-  if (newstate == VCPU_IDLE && !v.vm->bug.no_idle_wakeup) fbsd::wakeup(&v.state_chan);
+  if (newstate == VCPU_IDLE && !v.vm->bug.no_idle_wakeup) wakeup(&v.state_chan);
   return 0;
 }
 
@@ -97,7 +97,7 @@ const char* vcpu_state_name(int s) {
 bool transition_allowed(int from, int to) { return from >= 0 && from < 4 && to >= 0 && to < 4 && kTransitions[from][to]; }
 
 Vcpu::Vcpu(Execution& x, int id, Vm* owner)
-    : mtx(x, "mtx"),
+    : mtx(x, "mtx", MTX_SPIN),
       state(x, "state", VCPU_IDLE),
       hostcpu(x, "hostcpu", NOCPU),
       reqidle(x, "reqidle", 0),
@@ -112,17 +112,17 @@ Vcpu::Vcpu(Execution& x, int id, Vm* owner)
 Ptr<Vcpu> vm_vcpu(Vm& vm, int vcpuid) {
   // A plain pointer read in the kernel, safe because the pointer is only dereferenced (address
   // dependency) and a slot never changes once set while the VM lives.
-  return vm.vcpu.at(vcpuid).load(Order::Consume);
+  return atomic_load_ptr(&vm.vcpu.at(vcpuid));
 }
 
 Ptr<Vcpu> vm_alloc_vcpu(Vm& vm, int vcpuid) {
   if (vcpuid < 0 || vcpuid >= vm.maxcpus) return nullptr;
 
   // Unlocked fast path: a vCPU is never freed while the VM is active.
-  Ptr<Vcpu> vcpu = vm.vcpu.at(vcpuid).load(Order::Consume);  // atomic_load_ptr()
+  Ptr<Vcpu> vcpu = atomic_load_ptr(&vm.vcpu.at(vcpuid));
   if (vcpu) return vcpu;
 
-  vm.vcpus_init_lock.xlock();
+  sx_xlock(&vm.vcpus_init_lock);
   if (!vm.bug.no_recheck) vcpu = vm.vcpu.at(vcpuid).load(Order::Relaxed);
   if (!vcpu && (vm.bug.no_dying || !vm.dying.get())) {
     vcpu = vcpu_alloc(vm, vcpuid);
@@ -133,31 +133,31 @@ Ptr<Vcpu> vm_alloc_vcpu(Vm& vm, int vcpuid) {
     // reads above: atomic_store_rel_ptr().
     if (!vm.bug.publish_before_init) vm.vcpu.at(vcpuid).store(vcpu, publish);
   }
-  vm.vcpus_init_lock.xunlock();
+  sx_xunlock(&vm.vcpus_init_lock);
   return vcpu;
 }
 
 void vm_disable_vcpu_creation(Vm& vm) {
   if (vm.bug.no_dying) return;  // there is no dying flag
-  vm.vcpus_init_lock.xlock();
+  sx_xlock(&vm.vcpus_init_lock);
   vm.dying.set(true);
-  vm.vcpus_init_lock.xunlock();
+  sx_xunlock(&vm.vcpus_init_lock);
 }
 
-void vm_slock_vcpus(Vm& vm) { vm.vcpus_init_lock.slock(); }
-void vm_unlock_vcpus(Vm& vm) { vm.vcpus_init_lock.sunlock(); }
+void vm_slock_vcpus(Vm& vm) { sx_slock(&vm.vcpus_init_lock); }
+void vm_unlock_vcpus(Vm& vm) { sx_unlock(&vm.vcpus_init_lock); }
 
 int vcpu_set_state(Vcpu& v, int newstate, bool from_idle) {
-  v.mtx.lock();
+  mtx_lock_spin(&v.mtx);
   int error = vcpu_set_state_locked(v, newstate, from_idle);
-  v.mtx.unlock();
+  mtx_unlock_spin(&v.mtx);
   return error;
 }
 
 int vcpu_get_state(Vcpu& v) {
-  v.mtx.lock();
+  mtx_lock_spin(&v.mtx);
   int s = v.state.get();
-  v.mtx.unlock();
+  mtx_unlock_spin(&v.mtx);
   return s;
 }
 
@@ -166,10 +166,10 @@ int vm_run(Vm& vm, Vcpu& v) {
   vcpu_set_state(v, VCPU_RUNNING, false);
   for (int slice = 0; slice < vm.run_slices; ++slice) {
     // The guest runs; between slices the run loop checks for a request to idle.
-    v.mtx.lock();
+    mtx_lock_spin(&v.mtx);
     const bool idle = v.reqidle.get() != 0;
     if (idle) v.reqidle.set(0);
-    v.mtx.unlock();
+    mtx_unlock_spin(&v.mtx);
     if (idle) break;  // VM_EXITCODE_REQIDLE: back to userspace
   }
   vcpu_set_state(v, VCPU_FROZEN, false);
@@ -192,7 +192,7 @@ void vm_cleanup(Vm& vm) {
 
 int vm_snapshot_vcpus(Vm& vm) {
   for (int i = 0; i < vm.maxcpus; ++i) {
-    Ptr<Vcpu> v = vm.vcpu.at(i).load(Order::Consume);
+    Ptr<Vcpu> v = atomic_load_ptr(&vm.vcpu.at(i));
     if (!v && !vm.bug.snapshot_no_null_skip) continue;
     (void)v->x2apic_state.get();  // SNAPSHOT_VAR_OR_LEAVE(vcpu->x2apic_state, ...)
     (void)v->cookie.get();        // vmmops_vcpu_snapshot(vcpu->cookie, ...)

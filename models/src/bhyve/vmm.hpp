@@ -49,7 +49,7 @@ struct Bugs {
 struct Vm;
 
 struct Vcpu {
-  sim::SpinMutex mtx;        // vcpu_lock(): protects state, hostcpu, reqidle
+  fbsd::mtx mtx;             // vcpu_lock() (MTX_SPIN): protects state, hostcpu, reqidle
   sim::Field<int> state;     // [mtx]
   sim::Field<int> hostcpu;   // [mtx]
   sim::Field<int> reqidle;   // (i) [mtx] request the vCPU to idle
@@ -69,13 +69,13 @@ struct Vm : Instance {
   Bugs bug;
   const int maxcpus;                           // (o)
   const int run_slices;                        // guest time slices per VM_RUN
-  sim::Sx vcpus_init_lock;                     // (o)
+  fbsd::sx vcpus_init_lock;                    // (o)
   sim::Field<bool> dying;                      // (o) [vcpus_init_lock] set once destroy begins
   sim::Array<sim::Atomic<Ptr<Vcpu>>> vcpu;     // (x) NULL until first use
   sim::Field<uint64_t> mem_maps;               // [v] stands for the guest memory map
   // The cdev (struct vmmdev_softc): in-flight ioctls hold dev_ref shared; destroy_dev() takes it
   // exclusively, which waits for them, and marks the device gone.
-  sim::Sx dev_ref;
+  fbsd::sx dev_ref;
   sim::Field<bool> cdev_gone;                  // [dev_ref]
   bool destroyed = false;                      // bookkeeping for the end-of-execution invariants
   std::vector<std::pair<int, Ptr<Vcpu>>> allocated;  // every vcpu_alloc(), in order (bookkeeping)

@@ -6,15 +6,15 @@ namespace vcpucheck::models::bhyve {
 
 // The cdev's in-flight ioctl reference (devfs' si_threadcount): destroy_dev() waits for it.
 bool devfs_enter(Vm& vm) {
-  vm.dev_ref.slock();
+  sx_slock(&vm.dev_ref);
   if (vm.cdev_gone.get()) {
-    vm.dev_ref.sunlock();
+    sx_sunlock(&vm.dev_ref);
     return false;
   }
   return true;
 }
 
-void devfs_exit(Vm& vm) { vm.dev_ref.sunlock(); }
+void devfs_exit(Vm& vm) { sx_sunlock(&vm.dev_ref); }
 
 int vcpu_lock_one(Vcpu& v) { return vcpu_set_state(v, VCPU_FROZEN, true); }
 
@@ -103,9 +103,9 @@ void vmmdev_destroy(Vm& vm) {
 void sysctl_vmm_destroy(Vm& vm, bool drain) {
   if (drain) {
     // destroy_dev(): the cdev goes away once every in-flight ioctl has left.
-    vm.dev_ref.xlock();
+    sx_xlock(&vm.dev_ref);
     vm.cdev_gone.set(true);
-    vm.dev_ref.xunlock();
+    sx_xunlock(&vm.dev_ref);
   }
   vmmdev_destroy(vm);
 }

@@ -17,8 +17,7 @@
 #include "models/registry.hpp"
 #include "sim/chan.hpp"
 #include "sim/heap.hpp"
-#include "sim/linux/atomic.hpp"
-#include "sim/rcu.hpp"
+#include "sim/linux.hpp"
 
 namespace vcpucheck::models::kvm {
 
@@ -28,7 +27,7 @@ using sim::Ptr;
 struct KvmVcpu {
   sim::Field<int> vcpu_id;     // set by kvm_vm_ioctl_create_vcpu() before publication
   sim::Field<uint64_t> arch;   // kvm_arch_vcpu_create()
-  sim::Mutex mutex;            // vcpu->mutex: a sleeping lock a for-each body may take
+  lnx::mutex mutex;            // vcpu->mutex: a sleeping lock a for-each body may take
   KvmVcpu(Execution& x) : vcpu_id(x, "vcpu_id", sim::uninit), arch(x, "arch", sim::uninit), mutex(x, "mutex") {}
 };
 
@@ -49,10 +48,10 @@ struct RcuBugs {
 struct RcuKvm : Instance {
   Execution& x;
   RcuBugs bug;
-  sim::Mutex lock;                        // kvm->lock
-  sim::Rcu rcu;
+  lnx::Kernel kernel;                     // the RCU domain of rcu_read_lock/synchronize_rcu
+  lnx::mutex lock;                        // kvm->lock
   sim::Atomic<Ptr<KvmVcpus>> vcpus;       // __rcu
-  sim::Atomic<uint32_t> online_vcpus;     // the RFC keeps it, "no longer synchronizes anything"
+  lnx::atomic_t online_vcpus;             // the RFC keeps it, "no longer synchronizes anything"
   std::vector<int> created;               // bookkeeping: ids whose creation completed
   RcuKvm(Execution& x, const Config& c);
   void check_invariants(Execution& x) override;
@@ -72,7 +71,7 @@ struct OnlineKvm : Instance {
   Execution& x;
   OnlineBugs bug;
   const int max_vcpus;
-  sim::Mutex lock;                              // kvm->lock
+  lnx::mutex lock;                              // kvm->lock
   sim::Field<int> created_vcpus;                // [lock] reservations
   lnx::atomic_t online_vcpus;                   // published vCPUs
   sim::Array<sim::Atomic<Ptr<KvmVcpu>>> vcpu_array;

@@ -3,6 +3,7 @@
 #include "models/builtin.hpp"
 #include "sim/chan.hpp"
 #include "sim/heap.hpp"
+#include "sim/linux/compiler.hpp"
 #include "sim/rcu.hpp"
 #include "sim/sync.hpp"
 
@@ -71,6 +72,14 @@ void locked_inc(Litmus& l) {
 void assert_counter(Litmus& l, Execution& x, int64_t value) {
   l.m.lock();
   sim::kassert(x, l.counter.get() == value, "counter == " + std::to_string(value));
+  l.m.unlock();
+}
+
+// The kernel's WARN_ON: a warning, and the execution goes on (then counter++ as locked_inc).
+void warn_counter(Litmus& l, int64_t value) {
+  l.m.lock();
+  WARN_ON(l.counter.get() != value);
+  l.counter.set(l.counter.get() + 1);
   l.m.unlock();
 }
 
@@ -160,6 +169,9 @@ void register_litmus_models(Registry& r) {
       op<L>("assert_counter", "under mutex M: KASSERT(counter == value)",
             {{"value", ArgType::Int, "the expected value", {}}},
             [](L& l, X& x, const A& a) { assert_counter(l, x, a.i("value")); }),
+      op<L>("warn_counter", "under mutex M: WARN_ON(counter != value), then counter++ (a warning does not stop it)",
+            {{"value", ArgType::Int, "the expected value", {}}},
+            [](L& l, X&, const A& a) { warn_counter(l, a.i("value")); }),
       op<L>("mp_send", "data = 42; then raise the flag (release store)", {}, [](L& l, X&, const A&) { mp_send(l); }),
       op<L>("mp_recv", "if the flag is up (acquire load), read data", {}, [](L& l, X&, const A&) { mp_recv(l); }),
       op<L>("lock_ab", "lock A then B", {}, [](L& l, X&, const A&) { take_two(l.a, l.b); }),

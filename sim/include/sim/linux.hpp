@@ -67,6 +67,19 @@ template <class T>
 void rcu_assign_pointer(sim::Atomic<Ptr<T>>& p, const Ptr<T>& v, const Loc& loc = Loc::current()) {
   p.store(v, Order::Release, loc);
 }
+// The updater's read with the lock that excludes other updaters held (`held`: the kernel's
+// lockdep expression, e.g. lockdep_is_held(&kvm->lock)): no ordering, no RCU section. A false
+// condition is lockdep-RCU's "suspicious rcu_dereference_protected() usage": a warning.
+template <class T>
+Ptr<T> rcu_dereference_protected(sim::Atomic<Ptr<T>>& p, bool held, const Loc& loc = Loc::current()) {
+  if (!held) sim::current_execution().warn("suspicious rcu_dereference_protected() usage of " + p.name() + ": the lock it names is not held", loc);
+  return p.load(Order::Relaxed, loc);
+}
+// The pointer's value, not to be dereferenced (a comparison, or an updater's read): no ordering.
+template <class T>
+Ptr<T> rcu_access_pointer(sim::Atomic<Ptr<T>>& p, const Loc& loc = Loc::current()) {
+  return p.load(Order::Relaxed, loc);
+}
 template <class T>
 void RCU_INIT_POINTER(sim::Atomic<Ptr<T>>& p, const Ptr<T>& v, const Loc& loc = Loc::current()) {
   p.store(v, Order::Relaxed, loc);

@@ -42,7 +42,11 @@ inline int mutex_lock_interruptible(mutex* m, const Loc& loc = Loc::current()) {
   m->lock(loc);
   return 0;
 }
-// Not a visible operation: whether the current thread holds it (lockdep_assert_held).
+// Not a visible operation: whether the current thread holds it (lockdep's expressions).
+inline bool lockdep_is_held(const sim::Lock* l) {
+  sim::Execution& x = sim::current_execution();
+  return x.in_thread() && l->held_by(x.current());
+}
 inline void lockdep_assert_held(const sim::Lock* l, const Loc& loc = Loc::current()) {
   sim::Execution& x = l->exec();
   sim::kassert(x, x.in_thread() && l->held_by(x.current()), "lockdep_assert_held(" + l->name() + ")", loc);
