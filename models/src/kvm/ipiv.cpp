@@ -16,7 +16,7 @@
 namespace vcpucheck::models::kvm {
 
 namespace mc = sim::machine;
-using sim::Order;
+using namespace vcpucheck::lnx;  // mutex_lock(&kvm->lock), Order
 
 namespace {
 
@@ -50,7 +50,7 @@ struct IpivKvm : Instance {
   IpivBugs bug;
   const int nvcpus;
   mc::Machine& m;
-  sim::Mutex lock;                            // kvm->lock
+  lnx::mutex lock;                            // kvm->lock
   sim::Field<int> created_vcpus;              // [lock]
   // Word-sized fields the buggy variants read without kvm->lock: modelled as word-atomic
   // accesses (the table pointer with release/acquire), so what is found is the logical race --
@@ -126,7 +126,7 @@ IpivKvm::~IpivKvm() { m.set_apic_handler(nullptr); }
 
 int kvm_vm_ioctl_enable_cap_max_vcpu_id(IpivKvm& k, int64_t value) {
   int r = -22;  // -EINVAL
-  k.lock.lock();
+  mutex_lock(&k.lock);
   const int64_t cur = k.max_vcpu_ids.load(Order::Relaxed);
   if (value > kCapLimit) {
   } else if (k.bug.max_id_mutable) {
@@ -138,7 +138,7 @@ int kvm_vm_ioctl_enable_cap_max_vcpu_id(IpivKvm& k, int64_t value) {
     k.max_vcpu_ids.store(value, Order::Relaxed);  // set once, and only before the first vCPU latched the default
     r = 0;
   }
-  k.lock.unlock();
+  mutex_unlock(&k.lock);
   return r;
 }
 
@@ -158,13 +158,13 @@ Ptr<IpivVcpu> kvm_vm_ioctl_create_vcpu_ipiv(IpivKvm& k, int64_t id) {
   int r;
   if (k.bug.precreate_unlocked) {
     r = kvm_arch_vcpu_precreate(k, id);
-    k.lock.lock();
+    mutex_lock(&k.lock);
   } else {
-    k.lock.lock();
+    mutex_lock(&k.lock);
     r = kvm_arch_vcpu_precreate(k, id);
   }
   if (r == 0) k.created_vcpus.set(k.created_vcpus.get() + 1);
-  k.lock.unlock();
+  mutex_unlock(&k.lock);
   if (r) return nullptr;
 
   Ptr<IpivVcpu> v = sim::heap_alloc<IpivVcpu>(k.x, "vcpu" + std::to_string(id));
