@@ -362,7 +362,7 @@ class KeepGoing(Scratch):
 
 def shift_lines(text, by):
     # What adding `by` lines at the top of every source file does to a trace's locations.
-    return re.sub(r"([A-Za-z0-9_+.\-/]+\.(?:cpp|hpp|S)):([0-9]+)", lambda m: f"{m[1]}:{int(m[2]) + by}", text)
+    return re.sub(r"([A-Za-z0-9_+.\-/]+\.(?:cpp|hpp|S|c|h)):([0-9]+)", lambda m: f"{m[1]}:{int(m[2]) + by}", text)
 
 
 class Replay(Scratch):

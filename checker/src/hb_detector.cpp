@@ -21,6 +21,7 @@ void HbDetector::reset() {
   width_ = 0;  // a thread's clocks are cleared when it is spawned
   cells_.clear();
   block_objects_.clear();
+  allocs_.clear();
   for (auto& q : unflushed_) q.clear();
 }
 
@@ -44,7 +45,15 @@ void HbDetector::on_object(const sim::Execution& x, sim::ObjectId o, ThreadId cr
   const sim::ObjectInfo& info = x.object(o);
   if (info.preexisting) creator = ThreadId();  // initial state: before every thread
   Cell& c = cells_[o.v];
-  if (info.init_on_create) {
+  if (info.init_at_alloc && info.block.valid() && info.block.v < allocs_.size() && allocs_[info.block.v].step >= 0) {
+    const AllocAt& a = allocs_[info.block.v];
+    c.initialized = true;
+    c.init_tid = a.tid;
+    c.init_epoch = a.epoch;
+    c.init_step = a.step;
+    c.wtid = a.tid;
+    c.write = Access{a.epoch, a.step, false};
+  } else if (info.init_on_create) {
     c.initialized = true;
     c.init_tid = creator;
     c.init_epoch = creator.valid() ? clocks_[creator.v][creator.v] : 0;
@@ -284,6 +293,12 @@ void HbDetector::on_event(sim::Execution& x, const Event& e) {
       break;
     case OpKind::Free:
       free_block(x, e, step);
+      break;
+    case OpKind::Alloc:
+      if (e.block.valid()) {
+        if (allocs_.size() <= e.block.v) allocs_.resize(e.block.v + 1);
+        allocs_[e.block.v] = AllocAt{t, me[t.v], step};
+      }
       break;
     default:
       break;

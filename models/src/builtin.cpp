@@ -12,6 +12,9 @@ void register_builtin_models(Registry& r) {
   register_kvm_models(r);
   register_kvm_ipiv_model(r);
   register_qemu_models(r);
+#ifdef VCPUCHECK_C_MODELS
+  register_kvm_c_models(r);
+#endif
 }
 
 }  // namespace vcpucheck::models

@@ -22,14 +22,14 @@ Scope::~Scope() {
 std::string scoped_name(Execution& x, const std::string& leaf) {
   if (x.name_scopes.empty() || x.name_scopes.back().empty()) return leaf;
   if (leaf.empty()) return x.name_scopes.back();
-  if (leaf[0] == '[') return x.name_scopes.back() + leaf;
+  if (leaf[0] == '[' || leaf[0] == '+') return x.name_scopes.back() + leaf;  // vcpu[3], C memory's block+0x10
   return x.name_scopes.back() + "." + leaf;
 }
 
 BlockId scoped_block(Execution& x) { return x.block_scopes.empty() ? BlockId() : x.block_scopes.back(); }
 
 SharedObject::SharedObject(Execution& x, const std::string& leaf, ObjectClass cls, Blocker* blocker,
-                           bool init_on_create, uint64_t initial, bool preexisting)
+                           bool init_on_create, uint64_t initial, bool preexisting, bool init_at_alloc)
     : x_(x), block_(scoped_block(x)) {
   ObjectInfo oi;
   oi.name = scoped_name(x, leaf);
@@ -39,6 +39,7 @@ SharedObject::SharedObject(Execution& x, const std::string& leaf, ObjectClass cl
   oi.init_on_create = init_on_create;
   oi.initial = initial;
   oi.preexisting = preexisting;
+  oi.init_at_alloc = init_at_alloc;
   id_ = x.add_object(std::move(oi));
 }
 
@@ -51,8 +52,8 @@ void SharedObject::check_alive(const Loc& loc) const {
 }
 
 Cell::Cell(Execution& x, const std::string& leaf, bool init_on_create, uint64_t initial, bool is_ptr,
-           bool is_signed, uint8_t bytes)
-    : SharedObject(x, leaf, ObjectClass::Memory, nullptr, init_on_create, initial), ptr_(is_ptr) {
+           bool is_signed, uint8_t bytes, bool preexisting, bool init_at_alloc)
+    : SharedObject(x, leaf, ObjectClass::Memory, nullptr, init_on_create, initial, preexisting, init_at_alloc), ptr_(is_ptr) {
   x.object(id_).bytes = bytes;
   x.object(id_).is_ptr = is_ptr;
   x.object(id_).is_signed = is_signed;

@@ -72,6 +72,14 @@ class HbDetector final : public sim::Observer {
   std::array<int64_t, sim::kMaxThreads> spawned_at_{};  // the parent's spawn step, until the child's first step
   std::vector<Cell> cells_;
   std::vector<std::vector<uint32_t>> block_objects_;
+  // Each heap block's allocation: the write that initializes the objects created in it later
+  // (ObjectInfo::init_at_alloc: C memory, whose objects are made on first access).
+  struct AllocAt {
+    sim::ThreadId tid;
+    uint32_t epoch = 0;
+    int64_t step = -1;
+  };
+  std::vector<AllocAt> allocs_;
   // x86-TSO: what each thread's buffered stores publish when they reach memory, oldest first. A
   // load from memory synchronizes with (and is initialized by) only stores that were flushed; a
   // load forwarded from the thread's own buffer reads its own store.

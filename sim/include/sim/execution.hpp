@@ -48,6 +48,7 @@ struct ObjectInfo {
   Blocker* blocker = nullptr;
   bool init_on_create = true;  // false: the first write initializes it (see Field)
   bool preexisting = false;    // part of the initial state, whichever thread first names it (guest RAM)
+  bool init_at_alloc = false;  // created later, yet initialized by its heap block's allocation (C memory)
   bool is_ptr = false;         // holds a Ptr<T>: counted as a reference by the leak check
   bool is_signed = false;      // values print as signed integers
   uint8_t bytes = 8;           // memory: the value's width (a fetch_add wraps at it)

@@ -32,8 +32,9 @@ class Cell : public SharedObject, public BufferTarget {
   bool ptr_;
 
  public:
+  // `preexisting`, `init_at_alloc`: see ObjectInfo (C memory's objects, made on first access).
   Cell(Execution& x, const std::string& leaf, bool init_on_create, uint64_t initial, bool is_ptr, bool is_signed,
-       uint8_t bytes = 8);
+       uint8_t bytes = 8, bool preexisting = false, bool init_at_alloc = false);
   virtual ~Cell() = default;
 
  protected:

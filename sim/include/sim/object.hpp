@@ -57,7 +57,7 @@ class Nested : public T {
 class SharedObject {
  public:
   SharedObject(Execution& x, const std::string& leaf, ObjectClass cls, Blocker* blocker = nullptr,
-               bool init_on_create = true, uint64_t initial = 0, bool preexisting = false);
+               bool init_on_create = true, uint64_t initial = 0, bool preexisting = false, bool init_at_alloc = false);
   SharedObject(const SharedObject&) = delete;
   SharedObject& operator=(const SharedObject&) = delete;
 

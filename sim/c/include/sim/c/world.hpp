@@ -1,0 +1,177 @@
+// C code under the checker: the memory a C model's code shares, as vcpucheck objects.
+//
+// The C sources are compiled with GCC's ThreadSanitizer instrumentation only (no TSan runtime):
+// every load and store the compiler could not prove thread-local calls a hook (hooks.cpp), and
+// vcpucheck answers it. An access to memory vcpucheck owns -- blocks from the kernel allocator
+// shims (kmalloc, kzalloc, malloc(9)) and globals the harness registers -- is a visible operation
+// on an object keyed by (block, offset, size), created on first access with a deterministic name
+// and id; an access to any other memory (the thread's own stack, the harness's) is not shared
+// and costs one lookup.
+//
+//   plain access        a plain field: unordered concurrent accesses are data races; a read of a
+//                       kmalloc'd byte no write happens before is use-before-init (kzalloc'd
+//                       memory is initialized by its allocation)
+//   volatile access     a marked access (READ_ONCE/WRITE_ONCE; KCSAN's rule: not a data race with
+//                       another marked access, relaxed ordering)
+//   __atomic builtins   atomics with their C11 orders, performed here (one visible operation each)
+//   a range (memcpy)    every object the range overlaps
+//
+// An access that overlaps objects of another shape (an 8-byte copy over two 4-byte fields)
+// touches each of them. A store's value is recorded at the thread's next entry into vcpucheck:
+// the instrumented code stores right after its hook returns, and no other thread runs between.
+//
+// The harness declares one World per execution among its model's state (`sim::c::World c{x};`),
+// like lnx::Kernel; objects the shims key by address (a `struct mutex` inside a kernel struct)
+// live here too.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <vector>
+
+#include "sim/memory.hpp"
+#include "sim/sync.hpp"
+
+namespace vcpucheck::sim::c {
+
+// How the instrumented code touches memory.
+enum class Access : uint8_t { Read, Write, VolatileRead, VolatileWrite };
+
+// An atomic read-modify-write the hooks perform.
+enum class AtomicOp : uint8_t { Exchange, Add, Sub, And, Or, Xor, Nand };
+
+class Word;
+
+class World {
+ public:
+  // `bugs`: the scenario's enabled bug switches, which the C code asks with vcpucheck_bug().
+  explicit World(Execution& x, std::set<std::string> bugs = {});
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  // This host thread's World (the execution running here), or nullptr: C code outside a C model.
+  static World* current();
+  Execution& exec() { return x_; }
+  bool bug(const std::string& name) const { return bugs_.count(name) != 0; }
+
+  // --- memory ---------------------------------------------------------------------------------
+  // A block of `n` bytes vcpucheck owns, named after its allocation site (`kvm_vm_ioctl_create_vcpu:41`,
+  // `#2` for the second from that line): a visible Alloc step. `zero`: kzalloc / M_ZERO.
+  void* alloc(size_t n, bool zero, const Loc& loc);
+  // kfree / free(9): a visible Free step; NULL is a no-op, a second free a double free, a
+  // pointer vcpucheck did not allocate a model error. The bytes stay readable until the
+  // execution ends, so a use after free is reported, never a host crash.
+  void free(void* p, const Loc& loc);
+  // Memory the harness owns (a C global), shared and initialized from the start.
+  void add_global(void* p, size_t n, const std::string& name);
+
+  // --- what the hooks do ----------------------------------------------------------------------
+  void access(const void* addr, size_t size, Access a, uintptr_t pc);
+  uint64_t atomic_load(const void* addr, unsigned size, Order o, uintptr_t pc);
+  void atomic_store(void* addr, unsigned size, uint64_t v, Order o, uintptr_t pc);
+  uint64_t atomic_rmw(void* addr, unsigned size, AtomicOp op, uint64_t v, Order o, uintptr_t pc);
+  // Compare-and-exchange: true and `desired` stored when *addr == *expected; otherwise false and
+  // *expected updated.
+  bool atomic_cas(void* addr, unsigned size, uint64_t* expected, uint64_t desired, Order o, uintptr_t pc);
+  void fence(Order o, uintptr_t pc);
+  // Records the thread's store made since its last hook. Every entry into vcpucheck from C code
+  // calls it first (the hooks, the shims, the harness after each C call).
+  void flush();
+
+  // --- objects the shims key by address ---------------------------------------------------------
+  // The object at `addr` (a `struct mutex` member, a global `spinlock_t`), made by `make(name)` on
+  // first use; named after the memory it is in (`kvm_create_vm:12+0x40`, or the global's name).
+  // The same address used as another kind of object (mutex_lock on a spinlock_t) is a model error.
+  template <class T, class Make>
+  T& object_at(const void* addr, const char* call, const Loc& loc, Make make) {
+    auto it = keyed_.find(reinterpret_cast<uintptr_t>(addr));
+    if (it == keyed_.end()) {
+      std::shared_ptr<T> made;
+      {
+        NameScope s(*this, addr);
+        made = make(s.leaf);
+      }
+      Keyed k{made, &typeid(T), nullptr};
+      if constexpr (std::is_base_of_v<Lock, T>) k.lock = made.get();
+      it = keyed_.emplace(reinterpret_cast<uintptr_t>(addr), std::move(k)).first;
+    }
+    if (*it->second.type != typeid(T)) wrong_kind(call, loc);
+    return *static_cast<T*>(it->second.owner.get());
+  }
+  // The lock at `addr` whatever its kind, or nullptr (lockdep_assert_held).
+  Lock* lock_at(const void* addr);
+
+  // A value as events record it: an address inside vcpucheck's memory becomes (block, offset) --
+  // 0xc000'0000'0000'0000 | (the block's creation ordinal + 1) << 32 | offset -- so traces are
+  // the same on every run and machine (host addresses are not); other values are themselves.
+  uint64_t stable(uint64_t v) const;
+
+  // The C source line of the instruction at `pc` (the return address of a hook or shim call),
+  // from the DWARF line table: a model location, as a C++ model's Loc::current() is.
+  static Loc loc_of(uintptr_t pc);
+
+ private:
+  struct Block {
+    uintptr_t base = 0;
+    size_t size = 0;
+    BlockId id;        // the heap block (liveness, the Alloc/Free steps); invalid for globals
+    std::string name;  // "kvm_vm_ioctl_create_vcpu:41", "kvm_vm_ioctl_create_vcpu:41#2", a global's name
+    bool zeroed = true;
+    bool setup = false;  // allocated while the harness built the initial state, or a global
+    uint32_t ordinal = 0;  // creation order in this execution
+    std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<Word>> words;  // (offset, size)
+  };
+  // Opens the naming scope of the block `addr` is in (objects become `block+0x10`).
+  struct NameScope {
+    NameScope(World& w, const void* addr);
+    ~NameScope();
+    std::unique_ptr<Scope> scope;
+    std::string leaf;
+  };
+  Block* block_of(uintptr_t a);
+  // The words an access of [off, off + size) in `b` touches: every overlapping one, plus its
+  // own shape when no word has it. Returns the word of its own shape.
+  Word* words_for(Block& b, uint32_t off, uint32_t size, std::vector<Word*>& out);
+  Word& word(const void* addr, unsigned size, const char* what, const Loc& loc);
+
+  Execution& x_;
+  std::set<std::string> bugs_;
+  std::map<uintptr_t, Block> blocks_;
+  uint32_t next_ordinal_ = 0;  // by base address (lookups only: ids and names are in creation order)
+  std::map<std::string, int> sites_;   // allocations per site, for "#2"
+  struct Keyed {
+    std::shared_ptr<void> owner;
+    const std::type_info* type;
+    Lock* lock;
+  };
+  [[noreturn]] void wrong_kind(const char* call, const Loc& loc);
+  std::map<uintptr_t, Keyed> keyed_;
+  std::vector<std::unique_ptr<uint8_t[]>> memory_;  // every block's bytes, until the execution ends
+  Word* pending_ = nullptr;                         // a store whose value is not recorded yet
+  Loc pending_loc_;
+  Order pending_order_ = Order::Plain;
+  std::vector<Word*> scratch_;
+};
+
+// Calls C code from a harness operation and records the last store it made before the harness
+// goes on: every operation that enters C code goes through it.
+template <class F>
+decltype(auto) call(F&& f) {
+  if constexpr (std::is_void_v<decltype(f())>) {
+    f();
+    if (World* w = World::current()) w->flush();
+  } else {
+    auto r = f();
+    if (World* w = World::current()) w->flush();
+    return r;
+  }
+}
+
+}  // namespace vcpucheck::sim::c

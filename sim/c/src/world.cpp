@@ -1,0 +1,311 @@
+#include "sim/c/world.hpp"
+
+#include <cstring>
+
+#include "sim/heap.hpp"
+
+namespace vcpucheck::sim::c {
+
+namespace {
+thread_local World* tls_world = nullptr;
+
+uint64_t load_bytes(const void* p, unsigned n) {
+  uint64_t v = 0;
+  std::memcpy(&v, p, n > 8 ? 8 : n);
+  return v;
+}
+void store_bytes(void* p, unsigned n, uint64_t v) { std::memcpy(p, &v, n > 8 ? 8 : n); }
+
+std::string hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+}  // namespace
+
+// One object of C memory: `size` bytes at `p`, whose value lives in that memory (the compiled
+// code reads and writes it directly; this records what it did).
+class Word final : public Cell {
+ public:
+  Word(const World& w, Execution& x, const std::string& leaf, uint8_t* p, unsigned size, bool initialized, bool preexisting,
+       bool init_at_alloc)
+      : Cell(x, leaf, initialized, w.stable(load_bytes(p, size)), false, false, static_cast<uint8_t>(size > 8 ? 8 : size), preexisting,
+             init_at_alloc),
+        w_(w), p_(p), size_(size) {
+    x.object(id_).hex = true;
+    x.object(id_).hardware = true;  // not buffered under x86-TSO: the compiled code stores at once
+  }
+  uint64_t raw() const { return load_bytes(p_, size_); }
+  uint64_t value() const { return w_.stable(raw()); }
+  uint64_t flush_oldest(ThreadId) override { return value(); }  // never buffered (hardware)
+  void read(Order o, const Loc& loc) {
+    begin(OpKind::Read, loc);
+    const uint64_t v = value();
+    finish(OpKind::Read, o, v, v, v, loc);
+  }
+  // The announce of a store; record_store() records it once the code has made it.
+  void announce_store(const Loc& loc) {
+    begin(OpKind::Write, loc);
+    pre_ = value();
+  }
+  void record_store(Order o, const Loc& loc) {
+    const uint64_t v = value();
+    finish(OpKind::Write, o, pre_, v, v, loc);
+  }
+  uint64_t load(Order o, const Loc& loc) {
+    begin(OpKind::Read, loc);
+    const uint64_t v = value();
+    finish(OpKind::Read, o, v, v, v, loc);
+    return raw();
+  }
+  void store(uint64_t v, Order o, const Loc& loc) {
+    begin(OpKind::Write, loc);
+    const uint64_t pre = value();
+    store_bytes(p_, size_, v);
+    finish(OpKind::Write, o, pre, value(), value(), loc);
+  }
+  uint64_t rmw(AtomicOp op, uint64_t d, Order o, const Loc& loc) {
+    begin(OpKind::Rmw, loc);
+    const uint64_t old = raw();
+    uint64_t v = d;
+    RmwOp kind = RmwOp::Exchange;
+    switch (op) {
+      case AtomicOp::Exchange: break;
+      case AtomicOp::Add: v = old + d; kind = RmwOp::Add; break;
+      case AtomicOp::Sub: v = old - d; kind = RmwOp::Add; d = ~d + 1; break;
+      case AtomicOp::And: v = old & d; kind = RmwOp::And; break;
+      case AtomicOp::Or: v = old | d; kind = RmwOp::Or; break;
+      case AtomicOp::Xor: v = old ^ d; kind = RmwOp::Xor; break;
+      case AtomicOp::Nand: v = ~(old & d); break;  // recorded as the exchange it amounts to
+    }
+    if (op == AtomicOp::Nand) d = v;
+    store_bytes(p_, size_, v);
+    finish(OpKind::Rmw, o, w_.stable(old), value(), value(), loc, 0, w_.stable(d), kind);
+    return old;
+  }
+  bool cas(uint64_t* expected, uint64_t desired, Order o, const Loc& loc) {
+    begin(OpKind::Rmw, loc);
+    const uint64_t pre = raw();
+    const uint64_t mask = size_ >= 8 ? ~uint64_t{0} : ((uint64_t{1} << (8 * size_)) - 1);
+    if (pre == (*expected & mask)) {
+      store_bytes(p_, size_, desired);
+      finish(OpKind::Rmw, o, w_.stable(pre), value(), value(), loc, kFlagCas, w_.stable(*expected));
+      return true;
+    }
+    finish(OpKind::CasFail, o, w_.stable(pre), w_.stable(pre), w_.stable(pre), loc, kFlagCas, w_.stable(*expected));
+    *expected = pre;
+    return false;
+  }
+
+ private:
+  const World& w_;
+  uint8_t* p_;
+  unsigned size_;
+  uint64_t pre_ = 0;
+};
+
+// One execution runs on a host thread at a time; the next one's World may be made before the
+// last one's is destroyed.
+World::World(Execution& x, std::set<std::string> bugs) : x_(x), bugs_(std::move(bugs)) { tls_world = this; }
+
+World::~World() {
+  if (tls_world == this) tls_world = nullptr;
+}
+
+World* World::current() { return tls_world; }
+
+World::NameScope::NameScope(World& w, const void* addr) {
+  Block* b = w.block_of(reinterpret_cast<uintptr_t>(addr));
+  if (!b) {
+    leaf = "c_object[" + std::to_string(w.keyed_.size()) + "]";  // not vcpucheck's memory: by order of first use
+    return;
+  }
+  scope = std::make_unique<Scope>(w.x_, Scope::Absolute{}, b->name, b->id);
+  leaf = "+" + hex(reinterpret_cast<uintptr_t>(addr) - b->base);
+}
+
+World::NameScope::~NameScope() = default;
+
+void* World::alloc(size_t n, bool zero, const Loc& loc) {
+  flush();
+  const std::string site = function_name(loc) + ":" + std::to_string(loc.line());
+  const int k = ++sites_[site];
+  const std::string name = k == 1 ? site : site + "#" + std::to_string(k);
+  const size_t bytes = n ? n : 1;
+  memory_.push_back(std::make_unique<uint8_t[]>(bytes));  // zeroed either way: deterministic bytes
+  uint8_t* p = memory_.back().get();
+  // Not leak-checked: which C words hold pointers to it is not known.
+  const BlockId id = heap_begin_alloc(x_, name, false, loc);
+  Block b;
+  b.base = reinterpret_cast<uintptr_t>(p);
+  b.size = n;
+  b.id = id;
+  b.ordinal = next_ordinal_++;
+  b.name = x_.block(id).name;
+  b.setup = !x_.in_thread();  // the harness's setup: what it writes is the initial state
+  b.zeroed = zero || b.setup;
+  blocks_.emplace(b.base, std::move(b));
+  heap_end_alloc(x_, id, loc);
+  return p;
+}
+
+void World::free(void* p, const Loc& loc) {
+  flush();
+  if (!p) return;
+  auto it = blocks_.find(reinterpret_cast<uintptr_t>(p));
+  if (it == blocks_.end() || !it->second.id.valid())
+    x_.fail(ViolationKind::ModelError,
+            "kfree of " + std::string(block_of(reinterpret_cast<uintptr_t>(p)) ? "a pointer inside a block" : "memory vcpucheck did not allocate"),
+            loc);
+  heap_free_block(x_, it->second.id, loc);
+}
+
+void World::add_global(void* p, size_t n, const std::string& name) {
+  Block b;
+  b.base = reinterpret_cast<uintptr_t>(p);
+  b.size = n;
+  b.name = name;
+  b.zeroed = true;
+  b.setup = true;
+  b.ordinal = next_ordinal_++;
+  blocks_.emplace(b.base, std::move(b));
+}
+
+uint64_t World::stable(uint64_t v) const {
+  if (v < 4096) return v;  // NULL, small numbers: never an address of ours
+  auto it = blocks_.upper_bound(v);
+  if (it == blocks_.begin()) return v;
+  --it;
+  const Block& b = it->second;
+  if (v >= b.base + (b.size ? b.size : 1)) return v;
+  return 0xc000000000000000ull | (uint64_t(b.ordinal) + 1) << 32 | (v - b.base);
+}
+
+World::Block* World::block_of(uintptr_t a) {
+  auto it = blocks_.upper_bound(a);
+  if (it == blocks_.begin()) return nullptr;
+  --it;
+  Block& b = it->second;
+  return a < b.base + (b.size ? b.size : 1) ? &b : nullptr;
+}
+
+Word* World::words_for(Block& b, uint32_t off, uint32_t size, std::vector<Word*>& out) {
+  out.clear();
+  Word* exact = nullptr;
+  bool overlapped = false;
+  // Words start at most 16 bytes before `off` in practice; scan from the first that could reach it.
+  auto it = b.words.lower_bound({off >= 64 ? off - 64 : 0, 0});
+  for (; it != b.words.end() && it->first.first < off + size; ++it) {
+    const auto [o, s] = it->first;
+    if (o + s <= off) continue;
+    out.push_back(it->second.get());
+    overlapped = true;
+    if (o == off && s == size) exact = it->second.get();
+  }
+  if (exact) return exact;
+  // A new shape. Over memory an earlier shape already covers, it starts initialized: the
+  // accesses of the overlapping words carry the ordering (and use-before-init) for those bytes.
+  Scope s(x_, Scope::Absolute{}, b.name, b.id);
+  const bool initialized = b.zeroed || overlapped;
+  auto w = std::make_unique<Word>(*this, x_, "+" + hex(off) + (size == 1 ? "" : ":" + std::to_string(size)),
+                                  reinterpret_cast<uint8_t*>(b.base + off), size, initialized,
+                                  /*preexisting=*/b.setup, /*init_at_alloc=*/!b.setup && b.zeroed);
+  exact = w.get();
+  out.push_back(exact);
+  b.words.emplace(std::make_pair(off, size), std::move(w));
+  return exact;
+}
+
+void World::wrong_kind(const char* call, const Loc& loc) {
+  x_.fail(ViolationKind::ModelError, std::string(call) + " on an object that is another kind of kernel object", loc);
+}
+
+Lock* World::lock_at(const void* addr) {
+  auto it = keyed_.find(reinterpret_cast<uintptr_t>(addr));
+  return it == keyed_.end() ? nullptr : it->second.lock;
+}
+
+void World::flush() {
+  if (!pending_) return;
+  Word* w = std::exchange(pending_, nullptr);
+  w->record_store(pending_order_, pending_loc_);
+}
+
+void World::access(const void* addr, size_t size, Access a, uintptr_t pc) {
+  flush();
+  Block* b = block_of(reinterpret_cast<uintptr_t>(addr));
+  if (!b || !x_.in_thread()) return;  // not shared memory, or the harness building its state
+  const uint32_t off = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(addr) - b->base);
+  const uint32_t n = static_cast<uint32_t>(size);
+  if (b->size && off + n > b->size) {
+    const Loc loc = loc_of(pc);
+    x_.fail(ViolationKind::OutOfBounds,
+            "a " + std::to_string(n) + "-byte access at offset " + std::to_string(off) + " of " + b->name + " (size " +
+                std::to_string(b->size) + ")",
+            loc, b->name);
+  }
+  const Loc loc = loc_of(pc);
+  const Order o = (a == Access::VolatileRead || a == Access::VolatileWrite) ? Order::Relaxed : Order::Plain;
+  const bool write = a == Access::Write || a == Access::VolatileWrite;
+  words_for(*b, off, n, scratch_);
+  const std::vector<Word*> words = scratch_;
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (!write) {
+      words[i]->read(o, loc);
+    } else if (i + 1 < words.size()) {  // the other words the store covers: recorded now
+      words[i]->announce_store(loc);
+      pending_ = words[i];
+      pending_loc_ = loc;
+      pending_order_ = o;
+      flush();
+    } else {  // the last one is recorded once the code has stored its value
+      words[i]->announce_store(loc);
+      pending_ = words[i];
+      pending_loc_ = loc;
+      pending_order_ = o;
+    }
+  }
+}
+
+Word& World::word(const void* addr, unsigned size, const char* what, const Loc& loc) {
+  flush();
+  Block* b = block_of(reinterpret_cast<uintptr_t>(addr));
+  if (!b)
+    x_.fail(ViolationKind::ModelError, std::string(what) + " on memory vcpucheck does not own (allocate it with kmalloc, or register the global)", loc);
+  const uint32_t off = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(addr) - b->base);
+  return *words_for(*b, off, size, scratch_);  // the exact shape: an atomic is one object
+}
+
+uint64_t World::atomic_load(const void* addr, unsigned size, Order o, uintptr_t pc) {
+  const Loc loc = loc_of(pc);
+  if (!x_.in_thread() && !block_of(reinterpret_cast<uintptr_t>(addr))) return load_bytes(addr, size);
+  return word(addr, size, "an atomic load", loc).load(o, loc);
+}
+
+void World::atomic_store(void* addr, unsigned size, uint64_t v, Order o, uintptr_t pc) {
+  const Loc loc = loc_of(pc);
+  if (!x_.in_thread() && !block_of(reinterpret_cast<uintptr_t>(addr))) return store_bytes(addr, size, v);
+  word(addr, size, "an atomic store", loc).store(v, o, loc);
+}
+
+uint64_t World::atomic_rmw(void* addr, unsigned size, AtomicOp op, uint64_t v, Order o, uintptr_t pc) {
+  const Loc loc = loc_of(pc);
+  return word(addr, size, "an atomic read-modify-write", loc).rmw(op, v, o, loc);
+}
+
+bool World::atomic_cas(void* addr, unsigned size, uint64_t* expected, uint64_t desired, Order o, uintptr_t pc) {
+  const Loc loc = loc_of(pc);
+  return word(addr, size, "a compare-and-exchange", loc).cas(expected, desired, o, loc);
+}
+
+void World::fence(Order o, uintptr_t pc) {
+  flush();
+  sim::fence(x_, o, loc_of(pc));
+}
+
+}  // namespace vcpucheck::sim::c
+
+extern "C" int vcpucheck_bug(const char* name) {
+  const vcpucheck::sim::c::World* w = vcpucheck::sim::c::World::current();
+  return w && w->bug(name) ? 1 : 0;
+}

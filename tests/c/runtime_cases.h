@@ -1,0 +1,27 @@
+/* The C entry points tests/c_runtime_test.cpp calls. */
+#ifndef VCPUCHECK_TESTS_C_RUNTIME_CASES_H
+#define VCPUCHECK_TESTS_C_RUNTIME_CASES_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+struct obj;
+struct obj *obj_new(int zeroed);
+void obj_free(struct obj *o);
+void set_a(struct obj *o, int v);
+int get_a(struct obj *o);
+void set_b(struct obj *o, int v);
+void set_a_once(struct obj *o, int v);
+int get_a_once(struct obj *o);
+void inc(struct obj *o);
+int count(struct obj *o);
+void locked_add(struct obj *o);
+long locked_get(struct obj *o);
+long long get_ab(struct obj *o);
+int cas_a(struct obj *o, int old, int new_value);
+void spin_then_lock(struct obj *o);
+void wrong_kind(struct obj *o);
+int warn_if(int cond);
+#ifdef __cplusplus
+}
+#endif
+#endif

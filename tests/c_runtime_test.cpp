@@ -1,0 +1,133 @@
+// The runtime for C code (sim/c): instrumented C (tests/c/runtime_cases.c) under the checker --
+// its plain, marked and atomic accesses, the allocator and lock shims, and what each reports.
+#include <doctest/doctest.h>
+
+#include "c/runtime_cases.h"
+#include "sim/c/world.hpp"
+#include "support.hpp"
+
+using namespace vcpucheck;
+using sim::Execution;
+using sim::ViolationKind;
+using sim::c::call;
+
+namespace {
+
+struct State {
+  sim::c::World c;
+  struct obj* o;
+  State(Execution& x, bool zeroed) : c(x), o(obj_new(zeroed ? 1 : 0)) {}
+};
+
+// Explores `body(state, x)` with a kzalloc'd (or kmalloc'd) struct obj made in setup.
+template <class F>
+checker::ExploreResult explore(F body, bool zeroed = true) {
+  return test::dpor_world([body, zeroed](Execution& x) { body(test::make_state<State>(x, zeroed), x); }, UINT32_MAX, 5000);
+}
+
+std::string message(const checker::ExploreResult& r) {
+  return r.counterexample && r.counterexample->violation ? r.counterexample->violation->message : std::string();
+}
+
+}  // namespace
+
+TEST_CASE("C: unordered plain accesses are a data race located at the C line; marked ones are not") {
+  auto plain = explore([](State& s, Execution& x) {
+    x.spawn("writer", [&s] { call([&] { set_a(s.o, 1); }); });
+    x.spawn("reader", [&s] { (void)call([&] { return get_a(s.o); }); });
+  });
+  INFO(message(plain));
+  REQUIRE(test::found(plain) == ViolationKind::DataRace);
+  const auto& v = *plain.counterexample->violation;
+  CHECK(v.object == "obj_new:21+0x0:4");  // the kzalloc line, the field at offset 0
+  CHECK(v.involved.at(0).loc.find("tests/c/runtime_cases.c:") == 0);
+  auto marked = explore([](State& s, Execution& x) {
+    x.spawn("writer", [&s] { call([&] { set_a_once(s.o, 1); }); });
+    x.spawn("reader", [&s] { (void)call([&] { return get_a_once(s.o); }); });
+  });
+  CHECK(!test::found(marked));
+  CHECK(marked.executions == 2);
+  // Fields side by side are objects of their own: no race between a and b.
+  auto fields = explore([](State& s, Execution& x) {
+    x.spawn("a", [&s] { call([&] { set_a(s.o, 1); }); });
+    x.spawn("b", [&s] { call([&] { set_b(s.o, 1); }); });
+  });
+  CHECK(!test::found(fields));
+  CHECK(fields.executions == 1);
+  // An 8-byte read over both is an access to each: it races with the write of b.
+  auto overlap = explore([](State& s, Execution& x) {
+    x.spawn("b", [&s] { call([&] { set_b(s.o, 1); }); });
+    x.spawn("ab", [&s] { (void)call([&] { return get_ab(s.o); }); });
+  });
+  CHECK(test::found(overlap) == ViolationKind::DataRace);
+}
+
+TEST_CASE("C: a mutex in a kmalloc'd struct orders the accesses it guards; atomics never race") {
+  static long final_c = -1;
+  auto r = explore([](State& s, Execution& x) {
+    x.spawn("t1", [&s] { call([&] { locked_add(s.o); inc(s.o); }); });
+    x.spawn("t2", [&s] { call([&] { locked_add(s.o); inc(s.o); }); });
+    x.on_end([&s] { final_c = locked_get(s.o) * 10 + count(s.o); });
+  });
+  CHECK_MESSAGE(!test::found(r), message(r));
+  CHECK(r.exhausted);
+  CHECK(r.executions == 4);  // the two lock orders times the two orders of the atomic increments
+  CHECK(final_c == 22);
+}
+
+TEST_CASE("C: kmalloc'd bytes are uninitialized; a freed block is use-after-free, twice a double free") {
+  auto ubi = explore([](State& s, Execution& x) { x.spawn("reader", [&s] { (void)call([&] { return get_a(s.o); }); }); },
+                     /*zeroed=*/false);
+  CHECK(!test::found(ubi));  // made in setup: the harness's state is initialized
+  auto fresh = test::dpor_world(
+      [](Execution& x) {
+        auto& s = test::make_state<State>(x, true);
+        x.spawn("t", [&s] {
+          call([&] {
+            struct obj* o = obj_new(0);  // kmalloc in a thread: uninitialized
+            (void)get_a(o);
+          });
+        });
+      },
+      UINT32_MAX, 5000);
+  REQUIRE(test::found(fresh) == ViolationKind::UseBeforeInit);
+  auto uaf = explore([](State& s, Execution& x) {
+    x.spawn("t", [&s] {
+      call([&] {
+        obj_free(s.o);
+        (void)get_a(s.o);
+      });
+    });
+  });
+  REQUIRE(test::found(uaf) == ViolationKind::UseAfterFree);
+  auto twice = explore([](State& s, Execution& x) {
+    x.spawn("t", [&s] { call([&] { obj_free(s.o); obj_free(s.o); }); });
+  });
+  CHECK(test::found(twice) == ViolationKind::DoubleFree);
+}
+
+TEST_CASE("C: compare-and-exchange has one winner; locks are checked as the C++ ones") {
+  static int winners = 0, worst = 0;
+  winners = worst = 0;
+  auto r = explore([](State& s, Execution& x) {
+    static int won;
+    won = 0;
+    x.spawn("t1", [&s] { won += call([&] { return cas_a(s.o, 0, 1); }); });
+    x.spawn("t2", [&s] { won += call([&] { return cas_a(s.o, 0, 2); }); });
+    x.on_end([] { worst = std::max(worst, won), winners += won; });
+  });
+  CHECK_MESSAGE(!test::found(r), message(r));
+  CHECK(r.executions == 2);
+  CHECK(worst == 1);
+  CHECK(winners == 2);
+  auto sleep = explore([](State& s, Execution& x) { x.spawn("t", [&s] { call([&] { spin_then_lock(s.o); }); }); });
+  CHECK(test::found(sleep) == ViolationKind::BlockingInCritical);
+  auto kind = explore([](State& s, Execution& x) {
+    x.spawn("t", [&s] { call([&] { wrong_kind(s.o); }); });
+  });
+  REQUIRE(test::found(kind) == ViolationKind::ModelError);
+  CHECK(message(kind) == "mutex_lock on an object that is another kind of kernel object");
+  auto warn = explore([](State&, Execution& x) { x.spawn("t", [] { (void)call([] { return warn_if(1); }); }); });
+  REQUIRE(test::found(warn) == ViolationKind::Warning);
+  CHECK(message(warn) == "WARNING: WARN_ON(cond)");
+}
