@@ -289,6 +289,19 @@ class Commands(Scratch):
         with open(a, "rb") as fa, open(b, "rb") as fb:
             self.assertEqual(fa.read(), fb.read())
 
+    def test_c_model_traces_are_the_same_bytes_in_every_process(self):
+        # Host addresses differ between processes (ASLR); the C model's trace records its
+        # pointers as (block, offset), so two runs write the same bytes, as the golden one.
+        a, b = os.path.join(self.tmp.name, "a.json"), os.path.join(self.tmp.name, "b.json")
+        for path in (a, b):
+            code, out, _ = run("explore", "scenarios/kvm-c/bugs/no-wmb.json", "--trace-out", path)
+            self.assertEqual(code, 1, out)
+            self.assertIn("at models/c/kvm/online_vcpus.c:", out)
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            first = fa.read()
+            self.assertEqual(first, fb.read())
+        self.assertIn(b"0xc000000", first)
+
     def test_preemption_bound_is_context_bounding(self):
         # A bound that cuts: the verdict says so, and the count is the traces within it.
         code, out, _ = run("explore", "scenarios/bhyve/create-create.json", "--preemptions", "0")

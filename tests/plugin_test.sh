@@ -29,6 +29,19 @@ grep -q "^ok    .*vcpu-fd-early.json  use-after-free" <<<"$out" || { echo "FAIL:
 grep -q "^ok    .*vcpu-fd.json  pass (40 executions)" <<<"$out" || { echo "FAIL: vcpu-fd: $out"; exit 1; }
 "$tmp/examples/vcpu_fd_test" >"$tmp/check.out" 2>&1 || { echo "FAIL: the in-process check test"; cat "$tmp/check.out"; exit 1; }
 grep -q "test cases: 2 | 2 passed" "$tmp/check.out" || { echo "FAIL: the in-process check test ran no tests"; cat "$tmp/check.out"; exit 1; }
+# A model in kernel C (vcpucheck_add_c_model): the fixed one passes, the bug is found with the C
+# line of each access, and its trace replays.
+LS=("$tmp/prefix/bin/vcpucheck" --load "$tmp/examples/liblazy_stats_model.so")
+out=$(cd "$tmp" && "${LS[@]}" run "$ex/lazy_stats" --progress 0) || { echo "FAIL: the lazy-stats scenarios: $out"; exit 1; }
+grep -q "^ok    .*lazy-stats.json  pass" <<<"$out" && grep -q "^ok    .*lazy-stats-plain-publish.json  use-before-init" <<<"$out" ||
+  { echo "FAIL: lazy-stats: $out"; exit 1; }
+set +e
+(cd "$tmp" && "${LS[@]}" explore "$ex/lazy_stats/lazy-stats-plain-publish.json" --trace-out "$tmp/ls.json" >"$tmp/ls.out" 2>&1)
+code=$?
+set -e
+[ "$code" = 1 ] && grep -q "at lazy_stats/lazy_stats.c:[0-9]* (vm_stats_read)" "$tmp/ls.out" ||
+  { echo "FAIL: the C model's report (exit $code)"; cat "$tmp/ls.out"; exit 1; }
+(cd / && "${LS[@]}" replay "$tmp/ls.json") | tail -1 | grep -q "^reproduced" || { echo "FAIL: the C model's trace does not replay"; exit 1; }
 # A plugin's own guest program (vcpucheck_add_guest_program): its AP lives twice, or never comes
 # back when the VMM skips INIT; the report names the plugin's assembler source line.
 SL=("$tmp/prefix/bin/vcpucheck" --load "$tmp/examples/libsecond_life_model.so")
