@@ -14,8 +14,10 @@
 #
 # The project must enable C (`project(x LANGUAGES C CXX)`).
 
+# -fvisibility=hidden: a model's C functions stay its own (two models' vm_create in two libraries
+# would otherwise resolve to whichever was loaded first).
 set(VCPUCHECK_C_FLAGS -fsanitize=thread --param=tsan-distinguish-volatile=1 -g -O1 -fno-omit-frame-pointer
-    -Wno-tsan)
+    -fvisibility=hidden -Wno-tsan)
 
 function(vcpucheck_c_sources target)
   if(NOT CMAKE_C_COMPILER_LOADED)
@@ -30,7 +32,7 @@ function(vcpucheck_c_sources target)
     target_sources(${target} PRIVATE ${abs})
     set_source_files_properties(${abs} TARGET_DIRECTORY ${target} PROPERTIES
       COMPILE_OPTIONS "${flags};-ffile-prefix-map=${VCPUCHECK_C_SOURCE_ROOT}/="
-      INCLUDE_DIRECTORIES "${VCPUCHECK_C_SHIM_DIR}/linux;${VCPUCHECK_C_SHIM_DIR}")
+      INCLUDE_DIRECTORIES "${VCPUCHECK_C_SHIM_DIR}/linux;${VCPUCHECK_C_SHIM_DIR}/freebsd;${VCPUCHECK_C_SHIM_DIR}")
   endforeach()
   target_link_libraries(${target} PRIVATE ${VCPUCHECK_C_RUNTIME})
 endfunction()

@@ -126,8 +126,58 @@ TEST_CASE("C: compare-and-exchange has one winner; locks are checked as the C++ 
     x.spawn("t", [&s] { call([&] { wrong_kind(s.o); }); });
   });
   REQUIRE(test::found(kind) == ViolationKind::ModelError);
-  CHECK(message(kind) == "mutex_lock on an object that is another kind of kernel object");
+  CHECK(message(kind) == "mutex_lock on an object that is another kind of kernel object (made by spin_lock)");
   auto warn = explore([](State&, Execution& x) { x.spawn("t", [] { (void)call([] { return warn_if(1); }); }); });
   REQUIRE(test::found(warn) == ViolationKind::Warning);
   CHECK(message(warn) == "WARNING: WARN_ON(cond)");
+}
+
+// --- the FreeBSD shim (tests/c/freebsd_cases.c) ---------------------------------------------------
+
+#include "c/freebsd_cases.h"
+
+namespace {
+struct FbsdState {
+  sim::c::World c;
+  struct table* t;
+  explicit FbsdState(Execution& x) : c(x), t(table_new()) {}
+};
+template <class F>
+checker::ExploreResult explore_fbsd(F body) {
+  return test::dpor_world([body](Execution& x) { body(test::make_state<FbsdState>(x), x); }, UINT32_MAX, 5000);
+}
+}  // namespace
+
+TEST_CASE("C, FreeBSD: allocation on first use under sx, published with atomic_store_rel_ptr") {
+  for (int plain : {0, 1}) {
+    CAPTURE(plain);
+    auto r = explore_fbsd([plain](FbsdState& s, Execution& x) {
+      for (const char* name : {"a", "b"})
+        x.spawn(name, [&s, plain] { (void)call([&] { return item_id(table_get(s.t, plain)); }); });
+    });
+    if (plain) {
+      REQUIRE(test::found(r) == ViolationKind::UseBeforeInit);
+    } else {
+      CHECK_MESSAGE(!test::found(r), message(r));
+      CHECK(r.exhausted);
+    }
+  }
+}
+
+TEST_CASE("C, FreeBSD: msleep_spin/wakeup under a spin mutex; malloc(M_WAITOK) there is a violation") {
+  auto r = explore_fbsd([](FbsdState& s, Execution& x) {
+    x.spawn("waiter", [&s] { call([&] { wait_state(s.t); }); });
+    x.spawn("waker", [&s] { call([&] { set_state(s.t); }); });
+  });
+  CHECK_MESSAGE(!test::found(r), message(r));
+  CHECK(r.exhausted);
+  auto lonely = explore_fbsd([](FbsdState& s, Execution& x) { x.spawn("waiter", [&s] { call([&] { wait_state(s.t); }); }); });
+  CHECK(test::found(lonely) == ViolationKind::Deadlock);
+  auto sleep = explore_fbsd([](FbsdState& s, Execution& x) { x.spawn("t", [&s] { call([&] { alloc_under_spin(s.t); }); }); });
+  CHECK(test::found(sleep) == ViolationKind::BlockingInCritical);
+  auto kind = explore_fbsd([](FbsdState& s, Execution& x) { x.spawn("t", [&s] { call([&] { sleep_lock_on_spin(s.t); }); }); });
+  CHECK(test::found(kind).has_value());
+  auto assertion = explore_fbsd([](FbsdState&, Execution& x) { x.spawn("t", [] { call([] { check(1); }); }); });
+  REQUIRE(test::found(assertion) == ViolationKind::Assertion);
+  CHECK(message(assertion) == "KASSERT failed: v == 0");
 }

@@ -14,6 +14,7 @@ void register_builtin_models(Registry& r) {
   register_qemu_models(r);
 #ifdef VCPUCHECK_C_MODELS
   register_kvm_c_models(r);
+  register_bhyve_c_models(r);
 #endif
 }
 

@@ -160,6 +160,11 @@ void World::free(void* p, const Loc& loc) {
   heap_free_block(x_, it->second.id, loc);
 }
 
+bool World::freed(const void* p) const {
+  auto it = blocks_.find(reinterpret_cast<uintptr_t>(p));
+  return it != blocks_.end() && it->second.id.valid() && x_.block(it->second.id).freed;
+}
+
 void World::add_global(void* p, size_t n, const std::string& name) {
   Block b;
   b.base = reinterpret_cast<uintptr_t>(p);
@@ -216,8 +221,9 @@ Word* World::words_for(Block& b, uint32_t off, uint32_t size, std::vector<Word*>
   return exact;
 }
 
-void World::wrong_kind(const char* call, const Loc& loc) {
-  x_.fail(ViolationKind::ModelError, std::string(call) + " on an object that is another kind of kernel object", loc);
+void World::wrong_kind(const char* call, const Loc& loc, const char* made_by) {
+  x_.fail(ViolationKind::ModelError,
+          std::string(call) + " on an object that is another kind of kernel object (made by " + made_by + ")", loc);
 }
 
 Lock* World::lock_at(const void* addr) {
@@ -233,6 +239,9 @@ void World::flush() {
 
 void World::access(const void* addr, size_t size, Access a, uintptr_t pc) {
   flush();
+  if (reinterpret_cast<uintptr_t>(addr) < 4096 && x_.in_thread())  // before the access faults
+    x_.fail(ViolationKind::NullDeref, "NULL pointer dereference (an access at " + hex(reinterpret_cast<uintptr_t>(addr)) + ")",
+            loc_of(pc));
   Block* b = block_of(reinterpret_cast<uintptr_t>(addr));
   if (!b || !x_.in_thread()) return;  // not shared memory, or the harness building its state
   const uint32_t off = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(addr) - b->base);
@@ -304,6 +313,25 @@ void World::fence(Order o, uintptr_t pc) {
 }
 
 }  // namespace vcpucheck::sim::c
+
+extern "C" void vcpucheck_use(unsigned long) {}
+
+extern "C" void vcpucheck_violation(const char* kind, const char* object, const char* message) {
+  using vcpucheck::sim::ViolationKind;
+  vcpucheck::sim::c::World* w = vcpucheck::sim::c::World::current();
+  const vcpucheck::sim::Loc loc = vcpucheck::sim::c::World::loc_of(reinterpret_cast<uintptr_t>(__builtin_return_address(0)));
+  vcpucheck::sim::Execution& x = w ? w->exec() : vcpucheck::sim::current_execution();
+  if (w) w->flush();
+  ViolationKind k;
+  if (!vcpucheck::sim::violation_from_name(kind, k))
+    x.fail(ViolationKind::ModelError, std::string("vcpucheck_violation: unknown kind '") + kind + "'", loc);
+  x.fail(k, message, loc, object);
+}
+
+extern "C" int vcpucheck_freed(const void* p) {
+  vcpucheck::sim::c::World* w = vcpucheck::sim::c::World::current();
+  return w && w->freed(p) ? 1 : 0;
+}
 
 extern "C" int vcpucheck_bug(const char* name) {
   const vcpucheck::sim::c::World* w = vcpucheck::sim::c::World::current();

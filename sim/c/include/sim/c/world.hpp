@@ -69,6 +69,8 @@ class World {
   // pointer vcpucheck did not allocate a model error. The bytes stay readable until the
   // execution ends, so a use after free is reported, never a host crash.
   void free(void* p, const Loc& loc);
+  // Whether `p` is a block of ours that was freed (not a visible operation).
+  bool freed(const void* p) const;
   // Memory the harness owns (a C global), shared and initialized from the start.
   void add_global(void* p, size_t n, const std::string& name);
 
@@ -98,12 +100,20 @@ class World {
         NameScope s(*this, addr);
         made = make(s.leaf);
       }
-      Keyed k{made, &typeid(T), nullptr};
+      Keyed k{made, &typeid(T), nullptr, call};
       if constexpr (std::is_base_of_v<Lock, T>) k.lock = made.get();
       it = keyed_.emplace(reinterpret_cast<uintptr_t>(addr), std::move(k)).first;
     }
-    if (*it->second.type != typeid(T)) wrong_kind(call, loc);
+    if (*it->second.type != typeid(T)) wrong_kind(call, loc, it->second.made_by);
     return *static_cast<T*>(it->second.owner.get());
+  }
+  // The object at `addr` if one was made (by object_at), else nullptr.
+  template <class T>
+  T* find_at(const void* addr, const char* call, const Loc& loc) {
+    auto it = keyed_.find(reinterpret_cast<uintptr_t>(addr));
+    if (it == keyed_.end()) return nullptr;
+    if (*it->second.type != typeid(T)) wrong_kind(call, loc, it->second.made_by);
+    return static_cast<T*>(it->second.owner.get());
   }
   // The lock at `addr` whatever its kind, or nullptr (lockdep_assert_held).
   Lock* lock_at(const void* addr);
@@ -150,8 +160,9 @@ class World {
     std::shared_ptr<void> owner;
     const std::type_info* type;
     Lock* lock;
+    const char* made_by;  // the kernel call that made it ("spin_lock_init")
   };
-  [[noreturn]] void wrong_kind(const char* call, const Loc& loc);
+  [[noreturn]] void wrong_kind(const char* call, const Loc& loc, const char* made_by);
   std::map<uintptr_t, Keyed> keyed_;
   std::vector<std::unique_ptr<uint8_t[]>> memory_;  // every block's bytes, until the execution ends
   Word* pending_ = nullptr;                         // a store whose value is not recorded yet

@@ -1,0 +1,28 @@
+/* vcpucheck's FreeBSD shim: KASSERT and panic (an assertion that stops the execution),
+ * critical_enter/exit, the sleep queue (msleep, msleep_spin, wakeup, wakeup_one; any address is
+ * a wait channel; `timo` in ticks of hz, 0 = forever, EWOULDBLOCK on a timeout), hz. */
+#ifndef VCPUCHECK_SHIM_SYS_SYSTM_H
+#define VCPUCHECK_SHIM_SYS_SYSTM_H
+#include "errno.h"
+#include "types.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+struct mtx;
+void __vcpucheck_kassert_failed(const char *expr);
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void critical_enter(void);
+void critical_exit(void);
+int msleep(const void *chan, struct mtx *mtx, int pri, const char *wmesg, int timo);
+int msleep_spin(const void *chan, struct mtx *mtx, const char *wmesg, int timo);
+void wakeup(const void *chan);
+void wakeup_one(const void *chan);
+#ifdef __cplusplus
+}
+#endif
+#define hz 1000
+#define PDROP 0x200
+#define PCATCH 0x100
+#define KASSERT(exp, msg) do { if (__builtin_expect(!(exp), 0)) __vcpucheck_kassert_failed(#exp); } while (0)
+#define MPASS(exp) KASSERT(exp, ("Assertion %s failed", #exp))
+#endif
