@@ -60,6 +60,20 @@ TEST_CASE("C: unordered plain accesses are a data race located at the C line; ma
     x.spawn("ab", [&s] { (void)call([&] { return get_ab(s.o); }); });
   });
   CHECK(test::found(overlap) == ViolationKind::DataRace);
+  // A 124-byte struct copy is one object over the whole struct; a read 120 bytes in overlaps it.
+  auto wide = test::dpor_world(
+      [](Execution& x) {
+        struct Big {
+          sim::c::World c;
+          struct big *b, *from;
+          explicit Big(Execution& e) : c(e), b(big_new()), from(big_new()) {}
+        };
+        auto& s = test::make_state<Big>(x);
+        x.spawn("clear", [&s] { call([&] { big_clear(s.b, s.from); }); });
+        x.spawn("tail", [&s] { (void)call([&] { return big_tail(s.b); }); });
+      },
+      UINT32_MAX, 5000);
+  CHECK(test::found(wide) == ViolationKind::DataRace);
 }
 
 TEST_CASE("C: a mutex in a kmalloc'd struct orders the accesses it guards; atomics never race") {

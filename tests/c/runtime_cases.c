@@ -79,3 +79,13 @@ void wrong_kind(struct obj *o)
 	mutex_lock((struct mutex *)&o->spin);	/* the same address as another kind of lock */
 }
 int warn_if(int cond) { return WARN_ON(cond); }
+
+/* A struct wider than the usual field: a whole-struct write and a read of its last field. */
+struct big {
+	char pad[120];
+	int tail;
+};
+
+struct big *big_new(void) { return kzalloc(sizeof(struct big), GFP_KERNEL); }
+void big_clear(struct big *b, const struct big *from) { *b = *from; }
+int big_tail(struct big *b) { return b->tail; }

@@ -21,6 +21,10 @@ int cas_a(struct obj *o, int old, int new_value);
 void spin_then_lock(struct obj *o);
 void wrong_kind(struct obj *o);
 int warn_if(int cond);
+struct big;
+struct big *big_new(void);
+void big_clear(struct big *b, const struct big *from);
+int big_tail(struct big *b);
 #ifdef __cplusplus
 }
 #endif

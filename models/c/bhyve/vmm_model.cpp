@@ -1,6 +1,7 @@
 // bhyve-c: the harness of the C model (vmm.c) -- the C++ "bhyve" model's parameters, bug
 // switches and operations, each operation a call into the C code.
 #include "models/builtin.hpp"
+#include "protocols.hpp"
 #include "sim/c/world.hpp"
 #include "vmm.h"
 
@@ -32,23 +33,7 @@ void register_bhyve_c_models(Registry& r) {
   ModelDef m;
   m.name = "bhyve-c";
   m.help = "the bhyve model as kernel C (models/c/bhyve/vmm.c) under the TSan-hook runtime";
-  m.params = {{"maxcpus", ArgType::Int, "vm_get_maxcpus(): vCPU slots", int64_t{2}},
-              {"run_slices", ArgType::Int, "guest time slices per VM_RUN before it returns", int64_t{2}}};
-  m.switches = {
-      {"lockall-no-sx", "vcpu_lock_all does not take vcpus_init_lock: a vCPU created meanwhile escapes lock-all"},
-      {"no-recheck", "vm_alloc_vcpu does not re-read the slot under the xlock: two creators both allocate"},
-      {"publish-before-init", "vm_alloc_vcpu stores the slot before vcpu_init() sets cookie and vlapic"},
-      {"plain-publish", "the slot is stored without release semantics (atomic_store_ptr, not atomic_store_rel_ptr)"},
-      {"no-dying", "no dying flag: vm_alloc_vcpu still creates vCPUs once destroy has begun"},
-      {"destroy-unlocked-freeze", "vmmdev_destroy freezes the vCPUs without vcpus_init_lock and before disabling creation"},
-      {"snapshot-no-null-skip", "the snapshot walk over vm->vcpu[] does not skip NULL (unallocated) slots"},
-      {"no-idle-wakeup", "vcpu_set_state_locked does not wakeup(&vcpu->state) on the way to IDLE: only msleep_spin's hz timeout"},
-  };
-  m.validate = [](const Config& c) -> std::pair<std::string, std::string> {
-    if (c.params.i("maxcpus") < 1 || c.params.i("maxcpus") > 16) return {"/params/maxcpus", "expected 1 to 16"};
-    if (c.params.i("run_slices") < 0 || c.params.i("run_slices") > 64) return {"/params/run_slices", "expected 0 to 64"};
-    return {};
-  };
+  bhyve_protocol(m);  // the C++ model's parameters and switches
   auto id = [](const Args& a) { return static_cast<int>(a.i("vcpu")); };
   m.ops = {
       op<BhyveC>("vcpu_ioctl", "a per-vCPU ioctl (VM_GET_REGISTER): allocate on first use, lock one, use, unlock", {vcpu},

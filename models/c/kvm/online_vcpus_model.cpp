@@ -2,6 +2,7 @@
 // switches and invariant as kvm.online-vcpus, each operation a call into the C code.
 #include "online_vcpus.h"
 #include "models/builtin.hpp"
+#include "protocols.hpp"
 #include "sim/c/world.hpp"
 
 namespace vcpucheck::models {
@@ -28,16 +29,7 @@ void register_kvm_c_models(Registry& r) {
   ModelDef m;
   m.name = "kvm-c.online-vcpus";
   m.help = "kvm.online-vcpus as kernel C (models/c/kvm/online_vcpus.c) under the TSan-hook runtime";
-  m.params = {{"max_vcpus", ArgType::Int, "KVM_MAX_VCPUS for this VM", int64_t{4}}};
-  m.switches = {
-      {"no-wmb", "no smp_wmb() between storing the vCPU and incrementing online_vcpus"},
-      {"no-rmb", "no smp_rmb() between reading online_vcpus and loading the slot"},
-      {"online-before-store", "online_vcpus is incremented before the vCPU is stored in vcpu_array"},
-  };
-  m.validate = [](const Config& c) -> std::pair<std::string, std::string> {
-    if (c.params.i("max_vcpus") < 1 || c.params.i("max_vcpus") > 16) return {"/params/max_vcpus", "expected 1 to 16"};
-    return {};
-  };
+  kvm_online_protocol(m);  // the C++ model's parameters and switches
   using X = sim::Execution;
   const ArgDef id{"id", ArgType::Int, "the new vCPU's id", {}, int_in(0, INT32_MAX)};
   const ArgDef index{"index", ArgType::Int, "the vCPU index to look up", int64_t{0}, int_in(0, INT32_MAX)};

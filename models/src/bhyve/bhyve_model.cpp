@@ -2,6 +2,7 @@
 // checked at the end of every complete execution.
 #include "bhyve/vmm.hpp"
 #include "models/builtin.hpp"
+#include "protocols.hpp"
 
 namespace vcpucheck::models::bhyve {
 
@@ -53,13 +54,7 @@ int id_arg(Vm& vm, const Args& a) {
 
 namespace vcpucheck::models {
 
-void register_bhyve_models(Registry& r) {
-  using namespace bhyve;
-  using X = Execution;
-  const ArgDef vcpu{"vcpu", ArgType::Int, "the vCPU id the ioctl names", {}, int_below_param(0, "maxcpus")};
-  ModelDef m;
-  m.name = "bhyve";
-  m.help = "FreeBSD vmm: vCPUs allocated on first use (98568a005a19) vs lock-all ioctls vs destroy";
+void bhyve_protocol(ModelDef& m) {
   m.params = {{"maxcpus", ArgType::Int, "vm_get_maxcpus(): vCPU slots", int64_t{2}},
               {"run_slices", ArgType::Int, "guest time slices per VM_RUN before it returns", int64_t{2}}};
   m.switches = {
@@ -79,6 +74,16 @@ void register_bhyve_models(Registry& r) {
     if (c.params.i("run_slices") < 0 || c.params.i("run_slices") > 64) return {"/params/run_slices", "expected 0 to 64"};
     return {};
   };
+}
+
+void register_bhyve_models(Registry& r) {
+  using namespace bhyve;
+  using X = Execution;
+  const ArgDef vcpu{"vcpu", ArgType::Int, "the vCPU id the ioctl names", {}, int_below_param(0, "maxcpus")};
+  ModelDef m;
+  m.name = "bhyve";
+  m.help = "FreeBSD vmm: vCPUs allocated on first use (98568a005a19) vs lock-all ioctls vs destroy";
+  bhyve_protocol(m);
   m.ops = {
       op<Vm>("vcpu_ioctl", "a per-vCPU ioctl (VM_GET_REGISTER): allocate on first use, lock one, use, unlock", {vcpu},
              [](Vm& vm, X&, const Args& a) { ioctl_vcpu(vm, id_arg(vm, a), false); }),

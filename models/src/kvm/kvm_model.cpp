@@ -1,8 +1,22 @@
 // Registration of the KVM publication models.
 #include "kvm/kvm.hpp"
 #include "models/builtin.hpp"
+#include "protocols.hpp"
 
 namespace vcpucheck::models {
+
+void kvm_online_protocol(ModelDef& m) {
+  m.params = {{"max_vcpus", ArgType::Int, "KVM_MAX_VCPUS for this VM", int64_t{4}}};
+  m.switches = {
+      {"no-wmb", "no smp_wmb() between storing the vCPU and incrementing online_vcpus"},
+      {"no-rmb", "no smp_rmb() between reading online_vcpus and loading the slot"},
+      {"online-before-store", "online_vcpus is incremented before the vCPU is stored in vcpu_array"},
+  };
+  m.validate = [](const Config& c) -> std::pair<std::string, std::string> {
+    if (c.params.i("max_vcpus") < 1 || c.params.i("max_vcpus") > 16) return {"/params/max_vcpus", "expected 1 to 16"};
+    return {};
+  };
+}
 
 void register_kvm_models(Registry& r) {
   using namespace kvm;
@@ -41,16 +55,7 @@ void register_kvm_models(Registry& r) {
     ModelDef m;
     m.name = "kvm.online-vcpus";
     m.help = "KVM mainline: vcpu_array store, smp_wmb, online_vcpus++; readers read online_vcpus, smp_rmb, the slot";
-    m.params = {{"max_vcpus", ArgType::Int, "KVM_MAX_VCPUS for this VM", int64_t{4}}};
-    m.switches = {
-        {"no-wmb", "no smp_wmb() between storing the vCPU and incrementing online_vcpus"},
-        {"no-rmb", "no smp_rmb() between reading online_vcpus and loading the slot"},
-        {"online-before-store", "online_vcpus is incremented before the vCPU is stored in vcpu_array"},
-    };
-    m.validate = [](const Config& c) -> std::pair<std::string, std::string> {
-      if (c.params.i("max_vcpus") < 1 || c.params.i("max_vcpus") > 16) return {"/params/max_vcpus", "expected 1 to 16"};
-      return {};
-    };
+    kvm_online_protocol(m);
     m.ops = {
         op<OnlineKvm>("create_vcpu", "KVM_CREATE_VCPU: reserve under kvm->lock, create, store, smp_wmb, online_vcpus++",
                       {id}, [](OnlineKvm& k, X&, const Args& a) { kvm_vm_ioctl_create_vcpu(k, static_cast<int>(a.i("id"))); }),

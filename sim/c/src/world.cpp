@@ -1,5 +1,6 @@
 #include "sim/c/world.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "sim/heap.hpp"
@@ -198,8 +199,8 @@ Word* World::words_for(Block& b, uint32_t off, uint32_t size, std::vector<Word*>
   out.clear();
   Word* exact = nullptr;
   bool overlapped = false;
-  // Words start at most 16 bytes before `off` in practice; scan from the first that could reach it.
-  auto it = b.words.lower_bound({off >= 64 ? off - 64 : 0, 0});
+  // Only a word starting at most max_word bytes before `off` can reach it.
+  auto it = b.words.lower_bound({off >= b.max_word ? off - b.max_word : 0, 0});
   for (; it != b.words.end() && it->first.first < off + size; ++it) {
     const auto [o, s] = it->first;
     if (o + s <= off) continue;
@@ -217,6 +218,7 @@ Word* World::words_for(Block& b, uint32_t off, uint32_t size, std::vector<Word*>
                                   /*preexisting=*/b.setup, /*init_at_alloc=*/!b.setup && b.zeroed);
   exact = w.get();
   out.push_back(exact);
+  b.max_word = std::max(b.max_word, size);
   b.words.emplace(std::make_pair(off, size), std::move(w));
   return exact;
 }
@@ -246,14 +248,13 @@ void World::access(const void* addr, size_t size, Access a, uintptr_t pc) {
   if (!b || !x_.in_thread()) return;  // not shared memory, or the harness building its state
   const uint32_t off = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(addr) - b->base);
   const uint32_t n = static_cast<uint32_t>(size);
+  const Loc loc = loc_of(pc);
   if (b->size && off + n > b->size) {
-    const Loc loc = loc_of(pc);
     x_.fail(ViolationKind::OutOfBounds,
             "a " + std::to_string(n) + "-byte access at offset " + std::to_string(off) + " of " + b->name + " (size " +
                 std::to_string(b->size) + ")",
             loc, b->name);
   }
-  const Loc loc = loc_of(pc);
   const Order o = (a == Access::VolatileRead || a == Access::VolatileWrite) ? Order::Relaxed : Order::Plain;
   const bool write = a == Access::Write || a == Access::VolatileWrite;
   words_for(*b, off, n, scratch_);

@@ -136,6 +136,7 @@ class World {
     bool zeroed = true;
     bool setup = false;  // allocated while the harness built the initial state, or a global
     uint32_t ordinal = 0;  // creation order in this execution
+    uint32_t max_word = 0;  // the largest word's size: how far back an overlapping word can start
     std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<Word>> words;  // (offset, size)
   };
   // Opens the naming scope of the block `addr` is in (objects become `block+0x10`).
