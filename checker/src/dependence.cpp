@@ -33,14 +33,17 @@ uint64_t rmw_value(const sim::ObjectInfo& o, uint64_t s, const Event& e) {
 
 bool dependent(const sim::Execution& x, const Event& a, const Event& b) {
   if (a.tid == b.tid) return true;
-  // x86-TSO (sim/store_buffer.hpp): a flush races with its own thread's reads of its cell (a read
-  // before it takes the buffered value); a buffered store is seen by no other thread.
+  // x86-TSO (sim/store_buffer.hpp): a buffered store is seen by no other thread, and a flush does
+  // not race with its own thread's reads of its cell: next to each other, the two commute (the read
+  // takes the newest value of that thread's store either way, from its buffer or from memory). A
+  // store by another thread in between races with both, and orders them.
   if (a.kind == OpKind::Flush || b.kind == OpKind::Flush) {
     const Event& f = a.kind == OpKind::Flush ? a : b;
     const Event& o = a.kind == OpKind::Flush ? b : a;
     // (Its own store, and the draining operations that wait for it, are ordered after it by
     // happens-before edges in the search instead: they are enablers, not races.)
-    if (o.tid == x.thread(f.tid).buffer_of) return o.obj == f.obj && o.kind != OpKind::Buffer;
+    if (o.tid == x.thread(f.tid).buffer_of)
+      return o.obj == f.obj && o.kind != OpKind::Buffer && o.kind != OpKind::Read;
   }
   if (a.kind == OpKind::Buffer || b.kind == OpKind::Buffer) return false;
   if (a.kind == OpKind::Free || b.kind == OpKind::Free) return a.block.valid() && a.block == b.block;

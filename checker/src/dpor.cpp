@@ -176,8 +176,9 @@ void Dpor::find_races(const sim::Execution& x, const Event& e, uint32_t j, Clock
     for (size_t k = list.size(); k-- > 0;) {
       uint32_t i = list[k];
       consider(i);
-      // Every earlier access to a memory cell happens before its last write.
-      if (memory && (steps_[i].ev.kind == OpKind::Write || steps_[i].ev.kind == OpKind::Rmw || steps_[i].ev.kind == OpKind::Flush) &&
+      // Every earlier access to a memory cell happens before its last write (not before a
+      // flush: its own thread's reads are independent of it).
+      if (memory && (steps_[i].ev.kind == OpKind::Write || steps_[i].ev.kind == OpKind::Rmw) &&
           covered[steps_[i].ev.tid.v] >= steps_[i].tidx)
         break;
     }

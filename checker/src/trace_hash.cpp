@@ -67,8 +67,9 @@ void TraceHash::on_event(const sim::Execution& x, const sim::Event& e) {
       const uint32_t i = list[k];
       const sim::Event& p = events_[i];
       if (p.tid != e.tid && !covered(i) && dependent(x, p, e)) join(clocks_[i]);
-      // Every earlier access to a memory cell happens before its last write.
-      if (memory && (p.kind == OpKind::Write || p.kind == OpKind::Rmw || p.kind == OpKind::Flush) && covered(i)) break;
+      // Every earlier access to a memory cell happens before its last write (not before a
+      // flush: its own thread's reads are independent of it).
+      if (memory && (p.kind == OpKind::Write || p.kind == OpKind::Rmw) && covered(i)) break;
     }
   }
   if (e.block.valid()) {

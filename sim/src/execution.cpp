@@ -317,6 +317,7 @@ void Execution::announce(const PendingOp& op) {
   ti.has_pending = true;
   ti.fiber->yield();
   if (violation_ || stopping_) throw Abort{};  // unwound by a stop requested while suspended
+  if (resume_) resume_();
 }
 
 // Threads still suspended when the execution ends are resumed with `stopping_` set: each unwinds

@@ -89,3 +89,42 @@ struct big {
 struct big *big_new(void) { return kzalloc(sizeof(struct big), GFP_KERNEL); }
 void big_clear(struct big *b, const struct big *from) { *b = *from; }
 int big_tail(struct big *b) { return b->tail; }
+
+/* Store buffering: this side's flag, then the other's. Both reading 0 needs x86-TSO's store
+ * buffers; smp_mb() between forbids it. The second side's atomic_xchg (a locked instruction)
+ * tells the first what it read. */
+void sb_first(struct obj *o, int fenced)
+{
+	WRITE_ONCE(o->a, 1);
+	if (fenced)
+		smp_mb();
+	BUG_ON(READ_ONCE(o->b) == 0 && atomic_read(&o->count) == 1);
+}
+
+void sb_second(struct obj *o, int fenced)
+{
+	WRITE_ONCE(o->b, 1);
+	if (fenced)
+		smp_mb();
+	if (READ_ONCE(o->a) == 0)
+		atomic_xchg(&o->count, 1);
+}
+
+/* A thread reads its own store back (from its store buffer under TSO) after another's. */
+int store_then_load(struct obj *o, int v)
+{
+	WRITE_ONCE(o->a, v);
+	return READ_ONCE(o->a);
+}
+
+/* One marked 8-byte store over a and b (read as two 4-byte objects): under TSO buffered stores,
+ * flushed in order. */
+void set_ab(struct obj *o, long long v) { WRITE_ONCE(*(long long *)&o->a, v); }
+
+/* Loads stay in order under TSO: b's new value before a's old one is never seen. */
+void check_ab_order(struct obj *o)
+{
+	int b = READ_ONCE(o->b);
+
+	BUG_ON(b != 0 && READ_ONCE(o->a) == 0);
+}

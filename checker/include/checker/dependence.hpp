@@ -10,8 +10,9 @@
 //   rcu      synchronize_rcu's start against read-side lock/unlock; a read-side unlock against
 //            the wait for a grace period (it may end it);
 //   heap     a free against every access to a field of the block it frees.
-//   x86-TSO  a flush is a write to its cell; a buffered store depends on nothing (its flush and
-//            the draining operations after it are ordered by happens-before edges instead).
+//   x86-TSO  a flush is a write to its cell, except to its own thread's reads of it (they commute);
+//            a buffered store depends on nothing (its flush and the draining operations after
+//            it are ordered by happens-before edges instead).
 // Fences, spawns and joins are independent of everything (joins are ordered by the
 // happens-before edge from the joined thread's last event instead).
 //

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "buffers.hpp"
 #include "sim/heap.hpp"
 
 namespace vcpucheck::sim::c {
@@ -25,46 +26,74 @@ std::string hex(uint64_t v) {
 }  // namespace
 
 // One object of C memory: `size` bytes at `p`, whose value lives in that memory (the compiled
-// code reads and writes it directly; this records what it did).
+// code reads and writes it directly; this records what it did). Under TSO its plain, volatile,
+// relaxed and release stores are buffered (buffers.hpp keeps each thread's view in place).
 class Word final : public Cell {
  public:
-  Word(const World& w, Execution& x, const std::string& leaf, uint8_t* p, unsigned size, bool initialized, bool preexisting,
-       bool init_at_alloc)
+  Word(World& w, Execution& x, const std::string& leaf, uint8_t* p, unsigned size, bool initialized, bool preexisting,
+       bool init_at_alloc, uint8_t* base, size_t block_size)
       : Cell(x, leaf, initialized, w.stable(load_bytes(p, size)), false, false, static_cast<uint8_t>(size > 8 ? 8 : size), preexisting,
              init_at_alloc),
-        w_(w), p_(p), size_(size) {
+        w_(w), p_(p), size_(size), base_(base), block_size_(block_size) {
     x.object(id_).hex = true;
-    x.object(id_).hardware = true;  // not buffered under x86-TSO: the compiled code stores at once
   }
+  uint8_t* at() const { return p_; }
+  unsigned size() const { return size_; }
   uint64_t raw() const { return load_bytes(p_, size_); }
   uint64_t value() const { return w_.stable(raw()); }
-  uint64_t flush_oldest(ThreadId) override { return value(); }  // never buffered (hardware)
+  // Its value as every thread sees it (under TSO: not counting stores still in a buffer).
+  uint64_t committed() const {
+    if (w_.buffers_.empty()) return value();
+    uint8_t b[8] = {};
+    w_.buffers_.committed(p_, size_ > 8 ? 8 : size_, b);
+    return w_.stable(load_bytes(b, size_));
+  }
+  uint64_t flush_oldest(ThreadId t) override {
+    const uint64_t pre = committed();
+    w_.buffers_.flush(t, this);
+    return pre;
+  }
   void read(Order o, const Loc& loc) {
-    begin(OpKind::Read, loc);
+    begin(OpKind::Read, loc, tso() && o == Order::SeqCst);
     const uint64_t v = value();
-    finish(OpKind::Read, o, v, v, v, loc);
+    finish(OpKind::Read, o, v, v, v, loc, forwarded());
   }
-  // The announce of a store; record_store() records it once the code has made it.
+  // The announce of a plain or volatile store (buffered under TSO); record_store() records it
+  // once the code has made its bytes at [at, at + len) in place.
   void announce_store(const Loc& loc) {
-    begin(OpKind::Write, loc);
-    pre_ = value();
+    buffered_ = tso();
+    if (buffered_) w_.buffers_.prepare(base_, block_size_);
+    begin(buffered_ ? OpKind::Buffer : OpKind::Write, loc);
+    pre_ = committed();
   }
-  void record_store(Order o, const Loc& loc) {
+  void record_store(Order o, const Loc& loc, uint8_t* at, uint32_t len) {
     const uint64_t v = value();
-    finish(OpKind::Write, o, pre_, v, v, loc);
+    if (buffered_) {
+      w_.buffers_.buffer(x_.current(), this, at, len);
+      x_.buffer_store(BufferedStore{this, id_, v, o, loc});
+    }
+    finish(buffered_ ? OpKind::Buffer : OpKind::Write, o, pre_, v, v, loc);
   }
   uint64_t load(Order o, const Loc& loc) {
-    begin(OpKind::Read, loc);
+    begin(OpKind::Read, loc, tso() && o == Order::SeqCst);
     const uint64_t v = value();
-    finish(OpKind::Read, o, v, v, v, loc);
+    finish(OpKind::Read, o, v, v, v, loc, forwarded());
     return raw();
   }
   void store(uint64_t v, Order o, const Loc& loc) {
-    begin(OpKind::Write, loc);
+    if (tso() && o != Order::SeqCst) {
+      announce_store(loc);
+      store_bytes(p_, size_, v);
+      record_store(o, loc, p_, size_);
+      return;
+    }
+    begin(OpKind::Write, loc, tso());  // a SeqCst store on TSO: an xchg, after the buffer drained
     const uint64_t pre = value();
     store_bytes(p_, size_, v);
+    w_.buffers_.commit(p_, size_);
     finish(OpKind::Write, o, pre, value(), value(), loc);
   }
+  // Read-modify-writes drain the buffer first under TSO (they are locked instructions).
   uint64_t rmw(AtomicOp op, uint64_t d, Order o, const Loc& loc) {
     begin(OpKind::Rmw, loc);
     const uint64_t old = raw();
@@ -81,6 +110,7 @@ class Word final : public Cell {
     }
     if (op == AtomicOp::Nand) d = v;
     store_bytes(p_, size_, v);
+    w_.buffers_.commit(p_, size_);
     finish(OpKind::Rmw, o, w_.stable(old), value(), value(), loc, 0, w_.stable(d), kind);
     return old;
   }
@@ -90,6 +120,7 @@ class Word final : public Cell {
     const uint64_t mask = size_ >= 8 ? ~uint64_t{0} : ((uint64_t{1} << (8 * size_)) - 1);
     if (pre == (*expected & mask)) {
       store_bytes(p_, size_, desired);
+      w_.buffers_.commit(p_, size_);
       finish(OpKind::Rmw, o, w_.stable(pre), value(), value(), loc, kFlagCas, w_.stable(*expected));
       return true;
     }
@@ -99,17 +130,29 @@ class Word final : public Cell {
   }
 
  private:
-  const World& w_;
+  // A load under TSO that takes every byte from the thread's own buffered stores.
+  uint8_t forwarded() const {
+    return tso() && w_.buffers_.forwarded(x_.current(), p_, size_) ? kFlagForwarded : 0;
+  }
+  World& w_;
   uint8_t* p_;
   unsigned size_;
+  uint8_t* base_;      // its block's
+  size_t block_size_;
   uint64_t pre_ = 0;
+  bool buffered_ = false;
 };
 
 // One execution runs on a host thread at a time; the next one's World may be made before the
 // last one's is destroyed.
-World::World(Execution& x, std::set<std::string> bugs) : x_(x), bugs_(std::move(bugs)) { tls_world = this; }
+World::World(Execution& x, std::set<std::string> bugs)
+    : x_(x), bugs_(std::move(bugs)), owned_buffers_(std::make_unique<Buffers>()), buffers_(*owned_buffers_) {
+  tls_world = this;
+  if (x.memory() == MemoryModel::TSO) x.on_resume([this] { buffers_.enter(x_.current()); });
+}
 
 World::~World() {
+  if (x_.memory() == MemoryModel::TSO) x_.on_resume(nullptr);
   if (tls_world == this) tls_world = nullptr;
 }
 
@@ -215,7 +258,8 @@ Word* World::words_for(Block& b, uint32_t off, uint32_t size, std::vector<Word*>
   const bool initialized = b.zeroed || overlapped;
   auto w = std::make_unique<Word>(*this, x_, "+" + hex(off) + (size == 1 ? "" : ":" + std::to_string(size)),
                                   reinterpret_cast<uint8_t*>(b.base + off), size, initialized,
-                                  /*preexisting=*/b.setup, /*init_at_alloc=*/!b.setup && b.zeroed);
+                                  /*preexisting=*/b.setup, /*init_at_alloc=*/!b.setup && b.zeroed,
+                                  reinterpret_cast<uint8_t*>(b.base), b.size);
   exact = w.get();
   out.push_back(exact);
   b.max_word = std::max(b.max_word, size);
@@ -234,9 +278,33 @@ Lock* World::lock_at(const void* addr) {
 }
 
 void World::flush() {
-  if (!pending_) return;
-  Word* w = std::exchange(pending_, nullptr);
-  w->record_store(pending_order_, pending_loc_);
+  if (!buffers_.empty()) buffers_.enter(x_.current());
+  if (pending_) {
+    Word* w = std::exchange(pending_, nullptr);
+    w->record_store(pending_order_, pending_loc_, pending_at_, pending_len_);
+  } else if (!spanned_.empty()) {
+    record_spanned();
+  }
+}
+
+// A store over several words: each is its own visible step, in offset order, made from the bytes
+// the code stored -- taken back out of place first, so that no thread sees a word before its step.
+void World::record_spanned() {
+  const std::vector<Word*> words = std::move(spanned_);
+  spanned_.clear();
+  uint8_t* at = pending_at_;  // copied: announcing runs other threads
+  const uint32_t len = pending_len_;
+  const Loc loc = pending_loc_;
+  const Order order = pending_order_;
+  const std::vector<uint8_t> stored(at, at + len);
+  std::memcpy(at, spanned_old_.data(), len);
+  for (Word* w : words) {
+    w->announce_store(loc);  // may run other threads: the bytes in place are their view
+    uint8_t* lo = std::max(at, w->at());
+    uint8_t* hi = std::min(at + len, w->at() + w->size());
+    std::memcpy(lo, stored.data() + (lo - at), static_cast<size_t>(hi - lo));
+    w->record_store(order, loc, lo, static_cast<uint32_t>(hi - lo));
+  }
 }
 
 void World::access(const void* addr, size_t size, Access a, uintptr_t pc) {
@@ -258,23 +326,26 @@ void World::access(const void* addr, size_t size, Access a, uintptr_t pc) {
   const Order o = (a == Access::VolatileRead || a == Access::VolatileWrite) ? Order::Relaxed : Order::Plain;
   const bool write = a == Access::Write || a == Access::VolatileWrite;
   words_for(*b, off, n, scratch_);
-  const std::vector<Word*> words = scratch_;
-  for (size_t i = 0; i < words.size(); ++i) {
-    if (!write) {
-      words[i]->read(o, loc);
-    } else if (i + 1 < words.size()) {  // the other words the store covers: recorded now
-      words[i]->announce_store(loc);
-      pending_ = words[i];
-      pending_loc_ = loc;
-      pending_order_ = o;
-      flush();
-    } else {  // the last one is recorded once the code has stored its value
-      words[i]->announce_store(loc);
-      pending_ = words[i];
-      pending_loc_ = loc;
-      pending_order_ = o;
-    }
+  if (!write) {
+    const std::vector<Word*> words = scratch_;
+    for (Word* w : words) w->read(o, loc);
+    return;
   }
+  // The announce may run other threads, which use the pending fields and scratch_ themselves:
+  // this thread's are set once it is back.
+  Word* single = scratch_.size() == 1 ? scratch_[0] : nullptr;
+  if (single) single->announce_store(loc);  // recorded once the code has stored its value
+  pending_at_ = const_cast<uint8_t*>(static_cast<const uint8_t*>(addr));
+  pending_len_ = n;
+  pending_loc_ = loc;
+  pending_order_ = o;
+  if (single) {
+    pending_ = single;
+    return;
+  }
+  spanned_ = scratch_;  // announced and recorded word by word at the next entry
+  spanned_old_.assign(pending_at_, pending_at_ + n);
+  if (x_.memory() == MemoryModel::TSO) buffers_.prepare(reinterpret_cast<uint8_t*>(b->base), b->size);
 }
 
 Word& World::word(const void* addr, unsigned size, const char* what, const Loc& loc) {

@@ -222,6 +222,9 @@ class Execution {
   // when it is flushed (the cell forwards the thread's own buffered value to its loads).
   void buffer_store(const BufferedStore& s);
   MemoryModel memory() const { return bounds_.memory; }
+  // A runtime whose shared memory the code reads and writes in place (C code: sim/c) keeps the
+  // running thread's view of it there: `f` runs whenever a thread resumes from announce().
+  void on_resume(std::function<void()> f) { resume_ = std::move(f); }
 
   // Primitives that need a thread call this first: outside one (while the model builds its
   // initial state) it throws SetupError naming the operation and the model's location.
@@ -291,6 +294,7 @@ class Execution {
   std::vector<Observer*> observers_;
   std::deque<std::function<void()>> bodies_;
   std::vector<std::function<void()>> end_hooks_;
+  std::function<void()> resume_;
   struct Eventually {
     std::string what;
     std::function<bool()> holds;

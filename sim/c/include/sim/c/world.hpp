@@ -18,7 +18,12 @@
 //
 // An access that overlaps objects of another shape (an 8-byte copy over two 4-byte fields)
 // touches each of them. A store's value is recorded at the thread's next entry into vcpucheck:
-// the instrumented code stores right after its hook returns, and no other thread runs between.
+// the instrumented code stores right after its hook returns, and no other thread runs between
+// (a store over several objects is made one object at a time at that entry, each its own step).
+//
+// Memory models: under SC the bytes in place are memory. Under TSO (`--memory tso`) plain,
+// volatile, relaxed and release stores enter the thread's store buffer as they do in C++ models,
+// and the bytes in place are switched to each thread's own view when it runs (src/buffers.hpp).
 //
 // The harness declares one World per execution among its model's state (`sim::c::World c{x};`),
 // like lnx::Kernel; objects the shims key by address (a `struct mutex` inside a kernel struct)
@@ -47,6 +52,7 @@ enum class Access : uint8_t { Read, Write, VolatileRead, VolatileWrite };
 enum class AtomicOp : uint8_t { Exchange, Add, Sub, And, Or, Xor, Nand };
 
 class Word;
+class Buffers;
 
 class World {
  public:
@@ -83,8 +89,9 @@ class World {
   // *expected updated.
   bool atomic_cas(void* addr, unsigned size, uint64_t* expected, uint64_t desired, Order o, uintptr_t pc);
   void fence(Order o, uintptr_t pc);
-  // Records the thread's store made since its last hook. Every entry into vcpucheck from C code
-  // calls it first (the hooks, the shims, the harness after each C call).
+  // Records the thread's store made since its last hook, and puts the running thread's view of
+  // memory in place (TSO). Every entry into vcpucheck from C code calls it first (the hooks, the
+  // shims, the harness around each C call).
   void flush();
 
   // --- objects the shims key by address ---------------------------------------------------------
@@ -166,16 +173,28 @@ class World {
   [[noreturn]] void wrong_kind(const char* call, const Loc& loc, const char* made_by);
   std::map<uintptr_t, Keyed> keyed_;
   std::vector<std::unique_ptr<uint8_t[]>> memory_;  // every block's bytes, until the execution ends
-  Word* pending_ = nullptr;                         // a store whose value is not recorded yet
+  // The store whose value is not recorded yet: made at [pending_at_, + pending_len_) in place by
+  // the code after its hook -- to one word (announced), or over several (`spanned_`, announced
+  // one by one at the next entry, from the bytes as they were: `spanned_old_`).
+  Word* pending_ = nullptr;
+  std::vector<Word*> spanned_;
+  std::vector<uint8_t> spanned_old_;
+  uint8_t* pending_at_ = nullptr;
+  uint32_t pending_len_ = 0;
   Loc pending_loc_;
   Order pending_order_ = Order::Plain;
+  void record_spanned();
   std::vector<Word*> scratch_;
+  friend class Word;
+  std::unique_ptr<Buffers> owned_buffers_;
+  Buffers& buffers_;  // TSO: the threads' buffered stores and whose view is in place
 };
 
 // Calls C code from a harness operation and records the last store it made before the harness
 // goes on: every operation that enters C code goes through it.
 template <class F>
 decltype(auto) call(F&& f) {
+  if (World* w = World::current()) w->flush();  // and the bytes in place are this thread's view
   if constexpr (std::is_void_v<decltype(f())>) {
     f();
     if (World* w = World::current()) w->flush();
