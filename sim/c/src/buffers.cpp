@@ -48,7 +48,7 @@ void Buffers::flush(ThreadId t, const Word* w) {
   // In place: committed, under the newer stores of the thread whose view it is.
   std::memcpy(e.at, e.committed(), e.len);
   for (const Entry& f : entries_)
-    if (f.thread == view_.v && view_.valid()) overlay(f, e.at, e.len);
+    if (f.thread == view_.v) overlay(f, e.at, e.len);  // (an invalid view_ matches no entry)
 }
 
 void Buffers::enter(ThreadId t) {

@@ -43,14 +43,14 @@ class Word final : public Cell {
   uint64_t value() const { return w_.stable(raw()); }
   // Its value as every thread sees it (under TSO: not counting stores still in a buffer).
   uint64_t committed() const {
-    if (w_.buffers_.empty()) return value();
+    if (w_.buffers_->empty()) return value();
     uint8_t b[8] = {};
-    w_.buffers_.committed(p_, size_ > 8 ? 8 : size_, b);
+    w_.buffers_->committed(p_, size_ > 8 ? 8 : size_, b);
     return w_.stable(load_bytes(b, size_));
   }
   uint64_t flush_oldest(ThreadId t) override {
     const uint64_t pre = committed();
-    w_.buffers_.flush(t, this);
+    w_.buffers_->flush(t, this);
     return pre;
   }
   void read(Order o, const Loc& loc) {
@@ -62,14 +62,14 @@ class Word final : public Cell {
   // once the code has made its bytes at [at, at + len) in place.
   void announce_store(const Loc& loc) {
     buffered_ = tso();
-    if (buffered_) w_.buffers_.prepare(base_, block_size_);
+    if (buffered_) w_.buffers_->prepare(base_, block_size_);
     begin(buffered_ ? OpKind::Buffer : OpKind::Write, loc);
     pre_ = committed();
   }
   void record_store(Order o, const Loc& loc, uint8_t* at, uint32_t len) {
     const uint64_t v = value();
     if (buffered_) {
-      w_.buffers_.buffer(x_.current(), this, at, len);
+      w_.buffers_->buffer(x_.current(), this, at, len);
       x_.buffer_store(BufferedStore{this, id_, v, o, loc});
     }
     finish(buffered_ ? OpKind::Buffer : OpKind::Write, o, pre_, v, v, loc);
@@ -90,7 +90,7 @@ class Word final : public Cell {
     begin(OpKind::Write, loc, tso());  // a SeqCst store on TSO: an xchg, after the buffer drained
     const uint64_t pre = value();
     store_bytes(p_, size_, v);
-    w_.buffers_.commit(p_, size_);
+    w_.buffers_->commit(p_, size_);
     finish(OpKind::Write, o, pre, value(), value(), loc);
   }
   // Read-modify-writes drain the buffer first under TSO (they are locked instructions).
@@ -110,7 +110,7 @@ class Word final : public Cell {
     }
     if (op == AtomicOp::Nand) d = v;
     store_bytes(p_, size_, v);
-    w_.buffers_.commit(p_, size_);
+    w_.buffers_->commit(p_, size_);
     finish(OpKind::Rmw, o, w_.stable(old), value(), value(), loc, 0, w_.stable(d), kind);
     return old;
   }
@@ -120,7 +120,7 @@ class Word final : public Cell {
     const uint64_t mask = size_ >= 8 ? ~uint64_t{0} : ((uint64_t{1} << (8 * size_)) - 1);
     if (pre == (*expected & mask)) {
       store_bytes(p_, size_, desired);
-      w_.buffers_.commit(p_, size_);
+      w_.buffers_->commit(p_, size_);
       finish(OpKind::Rmw, o, w_.stable(pre), value(), value(), loc, kFlagCas, w_.stable(*expected));
       return true;
     }
@@ -132,7 +132,7 @@ class Word final : public Cell {
  private:
   // A load under TSO that takes every byte from the thread's own buffered stores.
   uint8_t forwarded() const {
-    return tso() && w_.buffers_.forwarded(x_.current(), p_, size_) ? kFlagForwarded : 0;
+    return tso() && w_.buffers_->forwarded(x_.current(), p_, size_) ? kFlagForwarded : 0;
   }
   World& w_;
   uint8_t* p_;
@@ -146,9 +146,9 @@ class Word final : public Cell {
 // One execution runs on a host thread at a time; the next one's World may be made before the
 // last one's is destroyed.
 World::World(Execution& x, std::set<std::string> bugs)
-    : x_(x), bugs_(std::move(bugs)), owned_buffers_(std::make_unique<Buffers>()), buffers_(*owned_buffers_) {
+    : x_(x), bugs_(std::move(bugs)), buffers_(std::make_unique<Buffers>()) {
   tls_world = this;
-  if (x.memory() == MemoryModel::TSO) x.on_resume([this] { buffers_.enter(x_.current()); });
+  if (x.memory() == MemoryModel::TSO) x.on_resume([this] { buffers_->enter(x_.current()); });
 }
 
 World::~World() {
@@ -278,7 +278,7 @@ Lock* World::lock_at(const void* addr) {
 }
 
 void World::flush() {
-  if (!buffers_.empty()) buffers_.enter(x_.current());
+  if (!buffers_->empty()) buffers_->enter(x_.current());
   if (pending_) {
     Word* w = std::exchange(pending_, nullptr);
     w->record_store(pending_order_, pending_loc_, pending_at_, pending_len_);
@@ -345,7 +345,7 @@ void World::access(const void* addr, size_t size, Access a, uintptr_t pc) {
   }
   spanned_ = scratch_;  // announced and recorded word by word at the next entry
   spanned_old_.assign(pending_at_, pending_at_ + n);
-  if (x_.memory() == MemoryModel::TSO) buffers_.prepare(reinterpret_cast<uint8_t*>(b->base), b->size);
+  if (x_.memory() == MemoryModel::TSO) buffers_->prepare(reinterpret_cast<uint8_t*>(b->base), b->size);
 }
 
 Word& World::word(const void* addr, unsigned size, const char* what, const Loc& loc) {

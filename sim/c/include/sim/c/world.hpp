@@ -186,8 +186,7 @@ class World {
   void record_spanned();
   std::vector<Word*> scratch_;
   friend class Word;
-  std::unique_ptr<Buffers> owned_buffers_;
-  Buffers& buffers_;  // TSO: the threads' buffered stores and whose view is in place
+  std::unique_ptr<Buffers> buffers_;  // TSO: the threads' buffered stores and whose view is in place
 };
 
 // Calls C code from a harness operation and records the last store it made before the harness
