@@ -78,6 +78,56 @@ TEST_CASE("C: unordered plain accesses are a data race located at the C line; ma
   CHECK(test::found(wide) == ViolationKind::DataRace);
 }
 
+TEST_CASE("C: memset and memcpy through the shims are accesses of every object they cover") {
+  struct Big {
+    sim::c::World c;
+    struct big *b, *from;
+    explicit Big(Execution& e) : c(e), b(big_new()), from(big_new()) {}
+  };
+  auto two = [](auto first, auto second) {
+    return test::dpor_world(
+        [first, second](Execution& x) {
+          auto& s = test::make_state<Big>(x);
+          x.spawn("first", [&s, first] { call([&] { first(s); }); });
+          x.spawn("second", [&s, second] { call([&] { second(s); }); });
+        },
+        UINT32_MAX, 5000);
+  };
+  auto tail = [](Big& s) { (void)big_tail(s.b); };
+  // A constant size (GCC would store inline, unseen) and a variable one (libc, unseen).
+  for (unsigned long n : {sizeof(int) * 31, 124ul}) {
+    CAPTURE(n);
+    auto wipe = two([n](Big& s) { big_wipe(s.b, n); }, tail);
+    CHECK(test::found(wipe) == ViolationKind::DataRace);
+  }
+  auto short_wipe = two([](Big& s) { big_wipe(s.b, 120); }, tail);  // stops before the tail
+  CHECK(!test::found(short_wipe));
+  CHECK(short_wipe.executions == 1);
+  // memcpy reads its source: it races with a writer of the source's tail, and copies it.
+  auto copy = two([](Big& s) { big_copy(s.b, s.from, 124); }, [](Big& s) { big_set_tail(s.from, 7); });
+  CHECK(test::found(copy) == ViolationKind::DataRace);
+  static int copied = -1;
+  auto ordered = test::dpor_world(
+      [](Execution& x) {
+        auto& s = test::make_state<Big>(x);
+        x.spawn("t", [&s] {
+          call([&] {
+            big_set_tail(s.from, 7);
+            big_copy(s.b, s.from, 124);
+          });
+        });
+        x.on_end([&s] { copied = call([&] { return big_tail(s.b); }); });
+      },
+      UINT32_MAX, 5000);
+  CHECK(!test::found(ordered));
+  CHECK(copied == 7);
+  // kmalloc'd bytes a memset initialized are not use-before-init.
+  auto unwiped = explore([](State&, Execution& x) { x.spawn("t", [] { (void)call([] { return big_fresh_tail(0); }); }); });
+  CHECK(test::found(unwiped) == ViolationKind::UseBeforeInit);
+  auto wiped = explore([](State&, Execution& x) { x.spawn("t", [] { (void)call([] { return big_fresh_tail(1); }); }); });
+  CHECK_MESSAGE(!test::found(wiped), message(wiped));
+}
+
 TEST_CASE("C: a mutex in a kmalloc'd struct orders the accesses it guards; atomics never race") {
   static long final_c = -1;
   auto r = explore([](State& s, Execution& x) {
@@ -231,6 +281,29 @@ TEST_CASE("C, FreeBSD: allocation on first use under sx, published with atomic_s
     } else {
       CHECK_MESSAGE(!test::found(r), message(r));
       CHECK(r.exhausted);
+    }
+  }
+}
+
+TEST_CASE("C, FreeBSD: bzero and bcopy initialize what they cover; bcopy reads its source") {
+  auto fresh = [](int cleared) {
+    return explore_fbsd([cleared](FbsdState&, Execution& x) { x.spawn("t", [cleared] { (void)call([=] { return item_fresh(cleared); }); }); });
+  };
+  CHECK(test::found(fresh(0)) == ViolationKind::UseBeforeInit);
+  CHECK(!test::found(fresh(1)));
+  // The slot's item, made and published by another thread: bcopy of it reads fields the maker
+  // wrote, so with a plain publication (no release) the copy may see them uninitialized.
+  for (int plain : {0, 1}) {
+    CAPTURE(plain);
+    auto copied = explore_fbsd([plain](FbsdState& s, Execution& x) {
+      x.spawn("maker", [&s, plain] { (void)call([&] { return table_get(s.t, plain); }); });
+      x.spawn("copier", [&s, plain] { (void)call([&] { return table_peek_copy(s.t); }); });
+    });
+    if (plain) {
+      CHECK(test::found(copied) == ViolationKind::UseBeforeInit);
+    } else {
+      CHECK_MESSAGE(!test::found(copied), message(copied));
+      CHECK(copied.executions == 2);
     }
   }
 }

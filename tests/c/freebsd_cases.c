@@ -44,6 +44,7 @@ struct item *table_get(struct table *t, int plain)
 	if (it == NULL) {
 		it = malloc(sizeof(*it), M_TEST, M_WAITOK);
 		it->id = 7;
+		it->ready = 1;
 		if (plain)
 			atomic_store_ptr(&t->slot, it);
 		else
@@ -54,6 +55,31 @@ struct item *table_get(struct table *t, int plain)
 }
 
 int item_id(struct item *it) { return it->id; }
+
+/* bzero (sys/systm.h): a fresh item, cleared or not. */
+int item_fresh(int cleared)
+{
+	struct item *it = malloc(sizeof(*it), M_TEST, M_WAITOK);
+	int ready;
+
+	if (cleared)
+		bzero(it, sizeof(*it));
+	ready = it->ready;
+	free(it, M_TEST);
+	return ready;
+}
+
+/* The slot's item, if published, copied out with bcopy: its `ready`. */
+int table_peek_copy(struct table *t)
+{
+	struct item *slot = atomic_load_acq_ptr(&t->slot);
+	struct item copy;
+
+	if (slot == NULL)
+		return 0;
+	bcopy(slot, &copy, sizeof(copy));
+	return copy.ready;
+}
 
 /* A waiter and a waker on &t->state, under the spin mutex. */
 void wait_state(struct table *t)

@@ -9,6 +9,8 @@ struct item;
 struct table *table_new(void);
 struct item *table_get(struct table *t, int plain);
 int item_id(struct item *it);
+int item_fresh(int cleared);
+int table_peek_copy(struct table *t);
 void wait_state(struct table *t);
 void set_state(struct table *t);
 void alloc_under_spin(struct table *t);

@@ -89,6 +89,22 @@ struct big {
 struct big *big_new(void) { return kzalloc(sizeof(struct big), GFP_KERNEL); }
 void big_clear(struct big *b, const struct big *from) { *b = *from; }
 int big_tail(struct big *b) { return b->tail; }
+void big_set_tail(struct big *b, int v) { b->tail = v; }
+/* memset and memcpy through linux/string.h: visible accesses, whether GCC would have expanded
+ * them inline (a constant size) or called libc (a variable one). */
+void big_wipe(struct big *b, unsigned long n) { memset(b, 0, n); }
+void big_copy(struct big *to, const struct big *from, unsigned long n) { memcpy(to, from, n); }
+int big_fresh_tail(int wiped)
+{
+	struct big *b = kmalloc(sizeof(*b), GFP_KERNEL);
+	int tail;
+
+	if (wiped)
+		memset(b, 0, sizeof(*b));
+	tail = b->tail;
+	kfree(b);
+	return tail;
+}
 
 /* Store buffering: this side's flag, then the other's. Both reading 0 needs x86-TSO's store
  * buffers; smp_mb() between forbids it. The second side's atomic_xchg (a locked instruction)

@@ -30,6 +30,10 @@ struct big;
 struct big *big_new(void);
 void big_clear(struct big *b, const struct big *from);
 int big_tail(struct big *b);
+void big_set_tail(struct big *b, int v);
+void big_wipe(struct big *b, unsigned long n);
+void big_copy(struct big *to, const struct big *from, unsigned long n);
+int big_fresh_tail(int wiped);
 #ifdef __cplusplus
 }
 #endif

@@ -3,6 +3,8 @@
 // World (world.hpp), or -- C code outside a C model's execution -- does what the plain code
 // would. The caller's return address locates the access in the C source.
 #include <cstdint>
+#include <cstring>
+#include <vector>
 
 #include "sim/c/world.hpp"
 
@@ -70,6 +72,16 @@ int cas(volatile T* a, T* expected, T desired, int mo, void* ra) {
   return __atomic_compare_exchange_n(a, expected, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
 
+// memcpy and memmove (the copy is made from the bytes as they were read, so both are memmove).
+void* copy(void* d, const void* s, size_t n, void* ra) {
+  if (!n || !World::current()) return std::memmove(d, s, n);
+  access(s, n, Access::Read, ra);
+  const auto* from = static_cast<const unsigned char*>(s);
+  const std::vector<unsigned char> bytes(from, from + n);
+  access(d, n, Access::Write, ra);
+  return std::memcpy(d, bytes.data(), n);
+}
+
 }  // namespace
 
 extern "C" {
@@ -132,5 +144,22 @@ void __tsan_atomic_thread_fence(int mo) {
   else __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 void __tsan_atomic_signal_fence(int) {}
+
+// The shims' memory functions (vcpucheck/string.h): the source is read (its bytes taken as they
+// are when the read is made: announcing the write may run other threads), then the destination
+// written, then the bytes stored -- recorded at the next entry, as a struct copy's are.
+void* __vcpucheck_memset(void* p, int c, size_t n) {
+  if (n) access(p, n, Access::Write, __builtin_return_address(0));
+  return std::memset(p, c, n);
+}
+void* __vcpucheck_memmove(void* d, const void* s, size_t n) { return copy(d, s, n, __builtin_return_address(0)); }
+void* __vcpucheck_memcpy(void* d, const void* s, size_t n) { return copy(d, s, n, __builtin_return_address(0)); }
+int __vcpucheck_memcmp(const void* a, const void* b, size_t n) {
+  if (n) {
+    access(a, n, Access::Read, __builtin_return_address(0));
+    access(b, n, Access::Read, __builtin_return_address(0));
+  }
+  return std::memcmp(a, b, n);
+}
 
 }  // extern "C"

@@ -1,10 +1,13 @@
 /* vcpucheck's FreeBSD shim: KASSERT and panic (an assertion that stops the execution),
  * critical_enter/exit, the sleep queue (msleep, msleep_spin, wakeup, wakeup_one; any address is
- * a wait channel; `timo` in ticks of hz, 0 = forever, EWOULDBLOCK on a timeout), hz. */
+ * a wait channel; `timo` in ticks of hz, 0 = forever, EWOULDBLOCK on a timeout), hz; bzero,
+ * bcopy, memset, memcpy, memmove, memcmp as visible accesses (vcpucheck/string.h). */
 #ifndef VCPUCHECK_SHIM_SYS_SYSTM_H
 #define VCPUCHECK_SHIM_SYS_SYSTM_H
 #include "errno.h"
 #include "types.h"
+#include <string.h>
+#include "vcpucheck/string.h"
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -20,6 +23,12 @@ void wakeup_one(const void *chan);
 #ifdef __cplusplus
 }
 #endif
+#define bzero(p, n) ((void)__vcpucheck_memset((p), 0, (n)))
+#define bcopy(s, d, n) ((void)__vcpucheck_memmove((d), (s), (n)))
+#define memset(p, c, n) __vcpucheck_memset((p), (c), (n))
+#define memcpy(d, s, n) __vcpucheck_memcpy((d), (s), (n))
+#define memmove(d, s, n) __vcpucheck_memmove((d), (s), (n))
+#define memcmp(a, b, n) __vcpucheck_memcmp((a), (b), (n))
 #define hz 1000
 #define PDROP 0x200
 #define PCATCH 0x100

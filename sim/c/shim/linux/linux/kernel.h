@@ -4,6 +4,7 @@
 #include "bug.h"
 #include "compiler.h"
 #include "errno.h"
+#include "string.h"
 #include "types.h"
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define min(a, b) ((a) < (b) ? (a) : (b))
