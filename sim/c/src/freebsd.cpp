@@ -3,7 +3,7 @@
 #include <cstdarg>
 #include <cstdio>
 
-#include "sim/c/world.hpp"
+#include "shim.hpp"
 #include "sim/chan.hpp"
 #include "sim/freebsd.hpp"
 
@@ -37,21 +37,12 @@ void wakeup_one(const void* chan);
 }
 
 namespace fbsd = vcpucheck::fbsd;
+using vcpucheck::sim::c::shim::caller;
+using vcpucheck::sim::c::shim::world;
 using vcpucheck::sim::Loc;
 using vcpucheck::sim::c::World;
 
 namespace {
-
-Loc caller(void* ra) { return World::loc_of(reinterpret_cast<uintptr_t>(ra)); }
-
-World& world(const char* call, const Loc& loc) {
-  if (World* w = World::current()) {
-    w->flush();
-    return *w;
-  }
-  vcpucheck::sim::current_execution().fail(vcpucheck::sim::ViolationKind::ModelError,
-                                           std::string(call) + " from C code, but the model declares no sim::c::World", loc);
-}
 
 // A lock its init call made; using one never initialized is a model error (the kernel's would
 // be garbage).

@@ -196,12 +196,24 @@ void* World::alloc(size_t n, bool zero, const Loc& loc) {
 void World::free(void* p, const Loc& loc) {
   flush();
   if (!p) return;
+  heap_free_block(x_, block_at(p, "kfree", loc), loc);
+}
+
+BlockId World::block_at(const void* p, const char* call, const Loc& loc) {
   auto it = blocks_.find(reinterpret_cast<uintptr_t>(p));
   if (it == blocks_.end() || !it->second.id.valid())
     x_.fail(ViolationKind::ModelError,
-            "kfree of " + std::string(block_of(reinterpret_cast<uintptr_t>(p)) ? "a pointer inside a block" : "memory vcpucheck did not allocate"),
+            std::string(call) + " of " +
+                (block_of(reinterpret_cast<uintptr_t>(p)) ? "a pointer inside a block" : "memory vcpucheck did not allocate"),
             loc);
-  heap_free_block(x_, it->second.id, loc);
+  return it->second.id;
+}
+
+std::string World::name_of(const void* addr) {
+  const Block* b = block_of(reinterpret_cast<uintptr_t>(addr));
+  if (!b) return "c memory";
+  const uintptr_t off = reinterpret_cast<uintptr_t>(addr) - b->base;
+  return off ? b->name + "+" + hex(off) : b->name;
 }
 
 bool World::freed(const void* p) const {

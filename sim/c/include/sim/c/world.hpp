@@ -77,6 +77,10 @@ class World {
   void free(void* p, const Loc& loc);
   // Whether `p` is a block of ours that was freed (not a visible operation).
   bool freed(const void* p) const;
+  // The heap block `p` starts (kfree_rcu); a model error naming `call` when it starts none.
+  BlockId block_at(const void* p, const char* call, const Loc& loc);
+  // How reports name the memory at `addr`: `kvm_create_vm:12+0x40`, a global's name, or `c memory`.
+  std::string name_of(const void* addr);
   // Memory the harness owns (a C global), shared and initialized from the start.
   void add_global(void* p, size_t n, const std::string& name);
 

@@ -17,6 +17,8 @@ bool mutex_is_locked(struct mutex *lock);
 #define mutex_destroy(lock) ((void)(lock))
 #define lockdep_assert_held(lock) __vcpucheck_lockdep_assert_held(lock)
 void __vcpucheck_lockdep_assert_held(const void *lock);
+#define lockdep_is_held(lock) __vcpucheck_lockdep_is_held(lock)
+int __vcpucheck_lockdep_is_held(const void *lock);
 #ifdef __cplusplus
 }
 #endif
