@@ -306,12 +306,17 @@ class Commands(Scratch):
     def test_c_models_under_tso_explore_as_their_cxx_twins(self):
         # Under x86-TSO the C code's plain stores are buffered as the C++ model's fields are: the
         # same verdict in the same number of executions, scenario by scenario.
+        # bhyve-c-ap runs the C vlapic as the machine's ICR handler: its twin is bhyve-ap.
         compared = 0
-        for c in sorted(glob.glob("scenarios/*-c/**/*.json", root_dir=ROOT, recursive=True)):
+        for c in sorted(glob.glob("scenarios/*-c*/**/*.json", root_dir=ROOT, recursive=True)):
             with open(os.path.join(ROOT, c)) as f:
-                if json.load(f).get("strategy", {}).get("name", "dpor") != "dpor":
-                    continue  # a sampled search meets its violations in another order
-            twin = c.replace("-c/", "/", 1)
+                spec = json.load(f)
+            if spec.get("strategy", {}).get("name", "dpor") != "dpor":
+                continue  # a sampled search meets its violations in another order
+            if spec["expect"].get("executions", 0) > 5000:
+                continue  # the suite runs it (boot-2-compat-lockall: 22,632)
+            parts = c.split("/")
+            twin = "/".join([parts[0], parts[1].replace("-c", "", 1)] + parts[2:])
             lines = []
             for s in (c, twin):
                 code, out, _ = run("explore", s, "--memory", "tso", "--progress", "0", "--no-minimize",
@@ -323,7 +328,7 @@ class Commands(Scratch):
                 lines.append(verdict.groups())  # kind, executions, complete or stopped (not steps)
             self.assertEqual(lines[0], lines[1], c)
             compared += 1
-        self.assertGreaterEqual(compared, 20)
+        self.assertGreaterEqual(compared, 38)
 
     def test_preemption_bound_is_context_bounding(self):
         # A bound that cuts: the verdict says so, and the count is the traces within it.

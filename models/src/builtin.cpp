@@ -15,6 +15,7 @@ void register_builtin_models(Registry& r) {
 #ifdef VCPUCHECK_C_MODELS
   register_kvm_c_models(r);
   register_bhyve_c_models(r);
+  register_bhyve_c_ap_models(r);
 #endif
 }
 

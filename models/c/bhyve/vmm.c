@@ -17,43 +17,10 @@
 #include <vcpucheck/c.h>
 
 #include "vmm.h"
+#include "vmm_priv.h"
 
 MALLOC_DEFINE(M_VMM, "vmm", "vmm");
 
-enum vcpu_state { VCPU_IDLE, VCPU_FROZEN, VCPU_RUNNING, VCPU_SLEEPING };
-#define NOCPU (-1)
-#define VM_MAXCPU 16
-
-struct vm;
-
-struct vcpu {
-	struct mtx mtx;		/* (o) protects state, hostcpu, reqidle */
-	enum vcpu_state state;	/* (o) */
-	int hostcpu;		/* (o) */
-	int reqidle;		/* (i) */
-	void *cookie;		/* (i) vmmops_vcpu_init() */
-	void *vlapic;		/* (i) vmmops_vlapic_init() */
-	int x2apic_state;	/* (i) */
-	int vcpuid;		/* (o) */
-	struct vm *vm;		/* (o) */
-};
-
-struct vm {
-	struct sx vcpus_init_lock;	/* (o) */
-	bool dying;			/* (o) [vcpus_init_lock] */
-	struct vcpu *vcpu[VM_MAXCPU];	/* (x) NULL until first use */
-	int maxcpus;
-	int run_slices;
-	unsigned long mem_maps;		/* [v] stands for the guest memory map */
-	struct sx dev_ref;		/* the cdev's in-flight ioctls (shared), destroy_dev() (exclusive) */
-	bool cdev_gone;			/* [dev_ref] */
-	/* The model's bookkeeping (not the kernel's): every vcpu_alloc() and whether destroy ran. */
-	struct vcpu *allocated[4 * VM_MAXCPU];
-	int nallocated;
-	bool destroyed;
-};
-
-#define VCPUCHECK_MODEL_CHECK __attribute__((no_sanitize_thread, noinline))
 static void vm_note_alloc(struct vm *vm, struct vcpu *vcpu);
 static void vm_note_destroyed(struct vm *vm);
 static void vm_check_frozen_for_free(struct vm *vm, struct vcpu *vcpu);
@@ -84,7 +51,14 @@ static void vcpu_notify_event_locked(struct vcpu *vcpu)
 		wakeup(vcpu);
 }
 
-static int vcpu_set_state_locked(struct vcpu *vcpu, enum vcpu_state newstate, bool from_idle)
+void vcpu_notify_event(struct vcpu *vcpu)
+{
+	mtx_lock_spin(&vcpu->mtx);
+	vcpu_notify_event_locked(vcpu);
+	mtx_unlock_spin(&vcpu->mtx);
+}
+
+int vcpu_set_state_locked(struct vcpu *vcpu, enum vcpu_state newstate, bool from_idle)
 {
 	if (from_idle) {
 		/* State changes out of IDLE wait for the vCPU to come back to IDLE. */
@@ -105,7 +79,7 @@ static int vcpu_set_state_locked(struct vcpu *vcpu, enum vcpu_state newstate, bo
 	return 0;
 }
 
-static int vcpu_set_state(struct vcpu *vcpu, enum vcpu_state newstate, bool from_idle)
+int vcpu_set_state(struct vcpu *vcpu, enum vcpu_state newstate, bool from_idle)
 {
 	int error;
 
@@ -260,7 +234,7 @@ static int vm_snapshot_vcpus(struct vm *vm)
 
 /* --- vmm_dev.c ------------------------------------------------------------------------ */
 
-static bool devfs_enter(struct vm *vm)
+bool devfs_enter(struct vm *vm)
 {
 	sx_slock(&vm->dev_ref);
 	if (vm->cdev_gone) {
@@ -270,11 +244,11 @@ static bool devfs_enter(struct vm *vm)
 	return true;
 }
 
-static void devfs_exit(struct vm *vm) { sx_sunlock(&vm->dev_ref); }
+void devfs_exit(struct vm *vm) { sx_sunlock(&vm->dev_ref); }
 
-static int vcpu_lock_one(struct vcpu *vcpu) { return vcpu_set_state(vcpu, VCPU_FROZEN, true); }
+int vcpu_lock_one(struct vcpu *vcpu) { return vcpu_set_state(vcpu, VCPU_FROZEN, true); }
 
-static void vcpu_unlock_one(struct vcpu *vcpu)
+void vcpu_unlock_one(struct vcpu *vcpu)
 {
 	enum vcpu_state state = vcpu_get_state(vcpu);
 

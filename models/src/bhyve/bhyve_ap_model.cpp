@@ -1,12 +1,16 @@
 // The "bhyve-ap" model: registration and the invariants checked at the end of every execution.
 #include "bhyve/ap_startup.hpp"
 #include "models/builtin.hpp"
+#include "protocols.hpp"
 
 namespace vcpucheck::models::bhyve {
 
-namespace {
+}  // namespace vcpucheck::models::bhyve
 
-mc::MachineConfig machine_config(const Config& c) {
+namespace vcpucheck::models {
+
+sim::machine::MachineConfig bhyve_ap_machine_config(const Config& c) {
+  namespace mc = sim::machine;
   mc::MachineConfig m;
   m.ncpus = static_cast<int>(c.params.i("maxcpus"));
   m.x2apic = c.params.b("x2apic");
@@ -17,7 +21,9 @@ mc::MachineConfig machine_config(const Config& c) {
   return m;
 }
 
-}  // namespace
+}  // namespace vcpucheck::models
+
+namespace vcpucheck::models::bhyve {
 
 ApVm::ApVm(Execution& x_, const Config& c)
     : Vm(x_, c),
@@ -26,7 +32,7 @@ ApVm::ApVm(Execution& x_, const Config& c)
             c.bug("suspend-plain-store")},
       ipi_exit(!c.params.b("compat")),
       configured(static_cast<int>(c.params.i("ncpus"))),
-      m(mc::Machine::for_execution(x_, machine_config(c))),
+      m(mc::Machine::for_execution(x_, bhyve_ap_machine_config(c))),
       rendezvous_mtx(x_, "rendezvous_mtx"),
       active_cpus(x_, "active_cpus", 0),
       startup_cpus(x_, "startup_cpus", 0),
@@ -45,6 +51,16 @@ ApVm::~ApVm() { m.set_apic_handler(nullptr); }
 
 void ApVm::check_invariants(Execution& e) {
   if (destroyed) return;  // destroy may cut a boot short
+  bhyve_ap_check_boot(e, starts, configured, maxcpus, m);
+}
+
+}  // namespace vcpucheck::models::bhyve
+
+namespace vcpucheck::models {
+
+void bhyve_ap_check_boot(sim::Execution& e, const std::vector<std::vector<uint32_t>>& starts, int configured, int maxcpus,
+                         sim::machine::Machine& m) {
+  namespace mc = sim::machine;
   // No vCPU beyond the configured ones is started (checked first: the wrong AP starting is the
   // cause when a configured one then never starts).
   for (int i = configured; i < maxcpus; ++i)
@@ -70,16 +86,7 @@ void ApVm::check_invariants(Execution& e) {
                   "guest.started_count");
 }
 
-}  // namespace vcpucheck::models::bhyve
-
-namespace vcpucheck::models {
-
-void register_bhyve_ap_models(Registry& r) {
-  using namespace bhyve;
-  using X = Execution;
-  ModelDef m;
-  m.name = "bhyve-ap";
-  m.help = "FreeBSD vmm AP startup with lazily allocated vCPUs (D38446): the guest's INIT-SIPI-SIPI through the vlapic";
+void bhyve_ap_protocol(ModelDef& m) {
   m.params = {
       {"ncpus", ArgType::Int, "vCPUs the VMM configures (the topology)", int64_t{2}},
       {"maxcpus", ArgType::Int, "vm_get_maxcpus(): vCPU slots (and emulated CPUs)", int64_t{3}},
@@ -107,6 +114,15 @@ void register_bhyve_ap_models(Registry& r) {
     if (c.params.i("run_slices") < 0 || c.params.i("run_slices") > 64) return {"/params/run_slices", "expected 0 to 64"};
     return {};
   };
+}
+
+void register_bhyve_ap_models(Registry& r) {
+  using namespace bhyve;
+  using X = Execution;
+  ModelDef m;
+  m.name = "bhyve-ap";
+  m.help = "FreeBSD vmm AP startup with lazily allocated vCPUs (D38446): the guest's INIT-SIPI-SIPI through the vlapic";
+  bhyve_ap_protocol(m);
   m.ops = {
       op<ApVm>("bhyve", "the bhyve process: activate the vCPUs (new bhyve), run the BSP, start APs as the guest asks", {},
                [](ApVm& vm, X&, const Args&) { bhyve_main(vm); }),

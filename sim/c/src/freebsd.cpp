@@ -34,6 +34,7 @@ int msleep(const void* chan, struct mtx* mtx, int pri, const char* wmesg, int ti
 int msleep_spin(const void* chan, struct mtx* mtx, const char* wmesg, int timo);
 void wakeup(const void* chan);
 void wakeup_one(const void* chan);
+int vcpucheck_msleep_idle(const void* chan, struct mtx* mtx, const char* wmesg);
 }
 
 namespace fbsd = vcpucheck::fbsd;
@@ -55,7 +56,7 @@ L& initialized(World& w, const void* addr, const char* call, const Loc& loc) {
 vcpucheck::sim::Chan& chan(World& w, const void* ident, const char* call, const Loc& loc) {
   return w.object_at<vcpucheck::sim::Chan>(ident, call, loc, [&w](const std::string& name) {
     return std::make_shared<vcpucheck::sim::Chan>(w.exec(), name + ".wchan");
-  });
+  }, World::Space::WaitChannel);
 }
 
 }  // namespace
@@ -147,6 +148,12 @@ int msleep_spin(const void* ident, struct mtx* m, const char*, int timo) {
   const Loc loc = caller(__builtin_return_address(0));
   World& w = world("msleep_spin", loc);
   return fbsd::msleep_chan(&chan(w, ident, "msleep_spin", loc), &initialized<fbsd::mtx>(w, m, "msleep_spin", loc), 0, timo, loc);
+}
+int vcpucheck_msleep_idle(const void* ident, struct mtx* m, const char*) {
+  const Loc loc = caller(__builtin_return_address(0));
+  World& w = world("vcpucheck_msleep_idle", loc);
+  (void)chan(w, ident, "vcpucheck_msleep_idle", loc).sleep(initialized<fbsd::mtx>(w, m, "vcpucheck_msleep_idle", loc), {.idle = true}, loc);
+  return 0;
 }
 void wakeup(const void* ident) {
   const Loc loc = caller(__builtin_return_address(0));

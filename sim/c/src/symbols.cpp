@@ -1,12 +1,16 @@
 // Program counters of instrumented C code to source locations: the DWARF line table through
-// libbacktrace (Boost.Stacktrace's backend), once per instruction, cached for the process.
-#include <boost/stacktrace/frame.hpp>
+// libbacktrace, once per instruction, cached for the process. A pc in code the compiler inlined
+// has a frame per inlined function; the location is the innermost one that is not in a shim
+// header (an atomic_inc inlined from linux/atomic.h is located at its caller's line).
+#include <backtrace.h>
+
 #include <cstring>
 #include <deque>
 #include <mutex>
 #include <set>
 #include <source_location>
 #include <unordered_map>
+#include <vector>
 
 #include "sim/c/world.hpp"
 
@@ -46,6 +50,33 @@ Cache& cache() {
   return *c;
 }
 
+// One frame libbacktrace reports for a pc, innermost first.
+struct Frame {
+  std::string file, function;
+  unsigned line = 0;
+};
+
+bool in_shim(const std::string& file) {
+  for (const char* dir : {"/shim/linux/", "/shim/freebsd/", "/shim/vcpucheck/"})
+    if (file.find(dir) != std::string::npos) return true;
+  return false;
+}
+
+std::vector<Frame> frames_at(uintptr_t pc) {
+  static backtrace_state* state = backtrace_create_state(nullptr, /*threaded=*/1, nullptr, nullptr);
+  std::vector<Frame> out;
+  if (!state) return out;
+  backtrace_pcinfo(
+      state, pc,
+      [](void* data, uintptr_t, const char* file, int line, const char* fn) {
+        static_cast<std::vector<Frame>*>(data)->push_back(
+            Frame{file ? file : "", fn ? fn : "", static_cast<unsigned>(line > 0 ? line : 0)});
+        return 0;
+      },
+      [](void*, const char*, int) {}, &out);
+  return out;
+}
+
 }  // namespace
 
 Loc World::loc_of(uintptr_t pc) {
@@ -54,10 +85,13 @@ Loc World::loc_of(uintptr_t pc) {
   auto it = c.by_pc.find(pc);
   if (it != c.by_pc.end()) return it->second;
   // A return address: its line is the one after the call; one byte back is the call itself.
-  const boost::stacktrace::frame f(reinterpret_cast<const void*>(pc - 1));
-  std::string file = f.source_file();
-  std::string fn = f.name();
-  unsigned line = static_cast<unsigned>(f.source_line());
+  std::string file, fn;
+  unsigned line = 0;
+  for (const Frame& f : frames_at(pc - 1)) {
+    if (f.file.empty() || in_shim(f.file)) continue;
+    file = f.file, fn = f.function, line = f.line;
+    break;
+  }
   if (file.empty()) {  // no line table (compiled without -g): the code address itself
     char buf[32];
     std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(pc));

@@ -284,8 +284,13 @@ void World::wrong_kind(const char* call, const Loc& loc, const char* made_by) {
           std::string(call) + " on an object that is another kind of kernel object (made by " + made_by + ")", loc);
 }
 
+void World::null_deref(const void* addr, const char* call, const Loc& loc) {
+  x_.fail(ViolationKind::NullDeref,
+          std::string("NULL pointer dereference: ") + call + " of the object at " + hex(reinterpret_cast<uintptr_t>(addr)), loc);
+}
+
 Lock* World::lock_at(const void* addr) {
-  auto it = keyed_.find(reinterpret_cast<uintptr_t>(addr));
+  auto it = keyed_.find({reinterpret_cast<uintptr_t>(addr), Space::Object});
   return it == keyed_.end() ? nullptr : it->second.lock;
 }
 

@@ -99,12 +99,17 @@ class World {
   void flush();
 
   // --- objects the shims key by address ---------------------------------------------------------
+  // Kernel objects (locks, RCU domains) and wait channels are two spaces: any address is a wait
+  // channel, also one where a lock lives (msleep(vcpu, &vcpu->mtx, ...) with mtx at offset 0).
+  enum class Space : uint8_t { Object, WaitChannel };
   // The object at `addr` (a `struct mutex` member, a global `spinlock_t`), made by `make(name)` on
   // first use; named after the memory it is in (`kvm_create_vm:12+0x40`, or the global's name).
   // The same address used as another kind of object (mutex_lock on a spinlock_t) is a model error.
   template <class T, class Make>
-  T& object_at(const void* addr, const char* call, const Loc& loc, Make make) {
-    auto it = keyed_.find(reinterpret_cast<uintptr_t>(addr));
+  T& object_at(const void* addr, const char* call, const Loc& loc, Make make, Space space = Space::Object) {
+    const std::pair<uintptr_t, Space> key{reinterpret_cast<uintptr_t>(addr), space};
+    if (space == Space::Object) null_object(addr, call, loc);
+    auto it = keyed_.find(key);
     if (it == keyed_.end()) {
       std::shared_ptr<T> made;
       {
@@ -113,7 +118,7 @@ class World {
       }
       Keyed k{made, &typeid(T), nullptr, call};
       if constexpr (std::is_base_of_v<Lock, T>) k.lock = made.get();
-      it = keyed_.emplace(reinterpret_cast<uintptr_t>(addr), std::move(k)).first;
+      it = keyed_.emplace(key, std::move(k)).first;
     }
     if (*it->second.type != typeid(T)) wrong_kind(call, loc, it->second.made_by);
     return *static_cast<T*>(it->second.owner.get());
@@ -121,7 +126,8 @@ class World {
   // The object at `addr` if one was made (by object_at), else nullptr.
   template <class T>
   T* find_at(const void* addr, const char* call, const Loc& loc) {
-    auto it = keyed_.find(reinterpret_cast<uintptr_t>(addr));
+    null_object(addr, call, loc);
+    auto it = keyed_.find({reinterpret_cast<uintptr_t>(addr), Space::Object});
     if (it == keyed_.end()) return nullptr;
     if (*it->second.type != typeid(T)) wrong_kind(call, loc, it->second.made_by);
     return static_cast<T*>(it->second.owner.get());
@@ -175,7 +181,13 @@ class World {
     const char* made_by;  // the kernel call that made it ("spin_lock_init")
   };
   [[noreturn]] void wrong_kind(const char* call, const Loc& loc, const char* made_by);
-  std::map<uintptr_t, Keyed> keyed_;
+  // A kernel object inside the first page (mtx_lock_spin(&vcpu->mtx) with vcpu NULL): the
+  // kernel's NULL pointer dereference.
+  void null_object(const void* addr, const char* call, const Loc& loc) {
+    if (reinterpret_cast<uintptr_t>(addr) < 4096) null_deref(addr, call, loc);
+  }
+  [[noreturn]] void null_deref(const void* addr, const char* call, const Loc& loc);
+  std::map<std::pair<uintptr_t, Space>, Keyed> keyed_;
   std::vector<std::unique_ptr<uint8_t[]>> memory_;  // every block's bytes, until the execution ends
   // The store whose value is not recorded yet: made at [pending_at_, + pending_len_) in place by
   // the code after its hook -- to one word (announced), or over several (`spanned_`, announced

@@ -1,4 +1,4 @@
-/* vcpucheck's FreeBSD shim: atomic(9) for int, long and pointers. Plain forms are relaxed, _acq
+/* vcpucheck's FreeBSD shim: atomic(9) for int and long (on u_int and u_long, as atomic(9) has them), 32, 64 and pointers. Plain forms are relaxed, _acq
  * loads acquire, _rel stores release; each is one visible atomic access. */
 #ifndef VCPUCHECK_SHIM_MACHINE_ATOMIC_H
 #define VCPUCHECK_SHIM_MACHINE_ATOMIC_H
@@ -23,9 +23,9 @@
   static inline int atomic_cmpset_rel_##N(volatile T *p, T old, T v) {                                       \
     return __atomic_compare_exchange_n(p, &old, v, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);               \
   }
-VCPUCHECK_ATOMIC_FAMILY(int, int)
+VCPUCHECK_ATOMIC_FAMILY(u_int, int)
 VCPUCHECK_ATOMIC_FAMILY(u_int, 32)
-VCPUCHECK_ATOMIC_FAMILY(long, long)
+VCPUCHECK_ATOMIC_FAMILY(u_long, long)
 VCPUCHECK_ATOMIC_FAMILY(uint64_t, 64)
 #undef VCPUCHECK_ATOMIC_FAMILY
 /* Pointers: bhyve publishes a vCPU with atomic_store_rel_ptr and looks it up with

@@ -20,6 +20,9 @@ int msleep(const void *chan, struct mtx *mtx, int pri, const char *wmesg, int ti
 int msleep_spin(const void *chan, struct mtx *mtx, const char *wmesg, int timo);
 void wakeup(const void *chan);
 void wakeup_one(const void *chan);
+/* vcpucheck's own: msleep_spin with no timeout that may last to the end of the execution without
+ * that being a deadlock -- a vCPU halted in HLT waiting for an interrupt (vm_handle_hlt). */
+int vcpucheck_msleep_idle(const void *chan, struct mtx *mtx, const char *wmesg);
 #ifdef __cplusplus
 }
 #endif
