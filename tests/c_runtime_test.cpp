@@ -128,6 +128,33 @@ TEST_CASE("C: memset and memcpy through the shims are accesses of every object t
   CHECK_MESSAGE(!test::found(wiped), message(wiped));
 }
 
+TEST_CASE("C: a registered global is shared memory, and every execution starts from its first bytes") {
+  for (int locked : {1, 0}) {
+    CAPTURE(locked);
+    static std::set<int> finals;
+    finals.clear();
+    auto r = test::dpor_world(
+        [locked](Execution& x) {
+          struct G {
+            sim::c::World c;
+            explicit G(Execution& e) : c(e) { c.add_global(c_hits_addr(), sizeof(int), "c_hits"); }
+          };
+          auto& g = test::make_state<G>(x);
+          for (const char* name : {"t1", "t2"}) x.spawn(name, [locked] { (void)call([=] { return hit(locked); }); });
+          x.on_end([&g] { finals.insert(*c_hits_addr()), (void)g; });
+        },
+        UINT32_MAX, 5000);
+    if (locked) {
+      CHECK_MESSAGE(!test::found(r), message(r));
+      CHECK(r.executions == 2);  // the two lock orders
+      CHECK(finals == std::set<int>{2});  // each execution began at 0
+    } else {
+      REQUIRE(test::found(r) == ViolationKind::DataRace);
+      CHECK(r.counterexample->violation->object == "c_hits+0x0:4");
+    }
+  }
+}
+
 TEST_CASE("C: a mutex in a kmalloc'd struct orders the accesses it guards; atomics never race") {
   static long final_c = -1;
   auto r = explore([](State& s, Execution& x) {

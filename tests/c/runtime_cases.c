@@ -144,3 +144,20 @@ void check_ab_order(struct obj *o)
 
 	BUG_ON(b != 0 && READ_ONCE(o->a) == 0);
 }
+
+/* A global the harness registers (sim::c::World::add_global): shared memory like a kmalloc'd
+ * block, put back to its first image at every execution. */
+int c_hits;
+static DEFINE_MUTEX(c_hits_lock);
+int *c_hits_addr(void) { return &c_hits; }
+int hit(int locked)
+{
+	int v;
+
+	if (locked)
+		mutex_lock(&c_hits_lock);
+	v = ++c_hits;
+	if (locked)
+		mutex_unlock(&c_hits_lock);
+	return v;
+}

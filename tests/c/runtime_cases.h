@@ -34,6 +34,8 @@ void big_set_tail(struct big *b, int v);
 void big_wipe(struct big *b, unsigned long n);
 void big_copy(struct big *to, const struct big *from, unsigned long n);
 int big_fresh_tail(int wiped);
+int *c_hits_addr(void);
+int hit(int locked);
 #ifdef __cplusplus
 }
 #endif

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 
 #include "buffers.hpp"
 #include "sim/heap.hpp"
@@ -222,6 +223,21 @@ bool World::freed(const void* p) const {
 }
 
 void World::add_global(void* p, size_t n, const std::string& name) {
+  // The first registration's bytes, for the process (executions run one per host thread at a
+  // time, possibly several host threads: the images are shared under a lock).
+  static std::mutex mu;
+  static std::map<std::pair<uintptr_t, size_t>, std::vector<uint8_t>>* images = new std::map<std::pair<uintptr_t, size_t>, std::vector<uint8_t>>;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    const auto key = std::make_pair(reinterpret_cast<uintptr_t>(p), n);
+    auto it = images->find(key);
+    if (it == images->end())
+      images->emplace(key, std::vector<uint8_t>(static_cast<uint8_t*>(p), static_cast<uint8_t*>(p) + n));
+    else
+      std::memcpy(p, it->second.data(), n);
+  }
+  if (block_of(reinterpret_cast<uintptr_t>(p)) || block_of(reinterpret_cast<uintptr_t>(p) + (n ? n - 1 : 0)))
+    x_.fail(ViolationKind::ModelError, "add_global(" + name + "): the memory overlaps memory already registered or allocated", Loc::current());
   Block b;
   b.base = reinterpret_cast<uintptr_t>(p);
   b.size = n;

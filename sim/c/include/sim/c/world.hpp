@@ -81,7 +81,9 @@ class World {
   BlockId block_at(const void* p, const char* call, const Loc& loc);
   // How reports name the memory at `addr`: `kvm_create_vm:12+0x40`, a global's name, or `c memory`.
   std::string name_of(const void* addr);
-  // Memory the harness owns (a C global), shared and initialized from the start.
+  // Memory the harness owns (a C global), shared and initialized from the start: named `name`,
+  // and put back to the bytes it had when it was first registered in this process, so every
+  // execution starts from the same state (a C model's globals outlive its executions).
   void add_global(void* p, size_t n, const std::string& name);
 
   // --- what the hooks do ----------------------------------------------------------------------
