@@ -298,6 +298,13 @@ class Commands(Scratch):
             code, out, _ = run("explore", "scenarios/kvm-c/bugs/no-wmb.json", "--trace-out", path)
             self.assertEqual(code, 1, out)
             self.assertIn("at models/c/kvm/online_vcpus.c:", out)
+            # The store's own line (kvm_vcpu_init, inlined into its caller) heads its call stack,
+            # not the line of the thread's next access.
+            store = re.search(r"creator: write \S+ = 0x0\n\s+at (\S+) \((\w+)\).*?call stack:\n\s+(\w+)\s+(\S+)\n\s+(\w+)", out, re.S)
+            self.assertIsNotNone(store, out)
+            self.assertEqual(store.group(2), "kvm_vcpu_init", out)
+            self.assertEqual((store.group(3), store.group(4)), ("kvm_vcpu_init", store.group(1)), out)
+            self.assertEqual(store.group(5), "kvm_vm_ioctl_create_vcpu", out)
         with open(a, "rb") as fa, open(b, "rb") as fb:
             first = fa.read()
             self.assertEqual(first, fb.read())

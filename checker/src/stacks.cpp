@@ -59,7 +59,7 @@ class Capture final : public Strategy {
     auto it = steps_.find(step);
     // Only the access itself: a deadlocked thread's entry names the step it began to wait, which
     // another thread's event took.
-    if (it != steps_.end() && x.thread(e.tid).name == it->second) capture(x, e.tid, step);
+    if (it != steps_.end() && x.thread(e.tid).name == it->second) capture(x, e.tid, step, &e.loc);
   }
   void on_warning(const sim::Execution& x, const sim::Violation& v) override { on_violation(x, v); }
   void on_violation(const sim::Execution& x, const sim::Violation& v) override {
@@ -73,6 +73,7 @@ class Capture final : public Strategy {
     for (auto& [step, raw] : got_) {
       AccessContext c;
       c.stack = model_stack(raw.frames);
+      if (raw.c_access) at_c_access(c.stack, raw.access);
       c.held = std::move(raw.held);
       out[step] = std::move(c);
     }
@@ -83,9 +84,27 @@ class Capture final : public Strategy {
   struct Raw {
     boost::stacktrace::stacktrace frames;  // addresses only, until take()
     std::vector<std::string> held;
+    bool c_access = false;  // the event is C code's: `access` is where the C code made it
+    sim::Loc access;
   };
-  void capture(const sim::Execution& x, ThreadId t, int64_t step) {
+  // C code's innermost frame is where the access was made: a store is recorded when the code
+  // next enters vcpucheck (the frames are then at its next access), and a function the compiler
+  // inlined has no frame of its own. The access's location (the hook's line, innermost inlined
+  // function) replaces a frame of its function, or goes on top of its inlining caller.
+  static void at_c_access(std::vector<std::string>& stack, const sim::Loc& l) {
+    const std::string fn = sim::short_function_name(l.function_name());
+    const std::string file = model_source(l.file_name());
+    if (file.empty()) return;
+    std::string line = fn + "  " + file + ":" + std::to_string(l.line());
+    if (!stack.empty() && stack.front().rfind(fn + "  ", 0) == 0)
+      stack.front() = std::move(line);
+    else
+      stack.insert(stack.begin(), std::move(line));
+  }
+  void capture(const sim::Execution& x, ThreadId t, int64_t step, const sim::Loc* at = nullptr) {
     Raw r;
+    const std::string file = at ? at->file_name() : "";
+    if (file.size() > 2 && file.compare(file.size() - 2, 2, ".c") == 0) r.c_access = true, r.access = *at;
     for (sim::ObjectId l : x.thread(t).held) r.held.push_back(x.object(l).name);
     got_[step] = std::move(r);
   }
