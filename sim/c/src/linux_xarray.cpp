@@ -50,6 +50,16 @@ struct Xa {
     w.access(&xa->xa_reserved[i], 1, Access::Read, pc);
     return xa->xa_reserved[i] != 0;
   }
+  // The first entry at an index in [from, max], its index stored in *found; or NULL.
+  void* first_from(unsigned long from, unsigned long max, unsigned long* found) {
+    const unsigned long last = max < VCPUCHECK_XA_SLOTS ? max : VCPUCHECK_XA_SLOTS - 1;
+    for (unsigned long i = from; i <= last; ++i)
+      if (void* e = load(i, Order::Consume)) {
+        *found = i;
+        return e;
+      }
+    return nullptr;
+  }
   void set_reserved(unsigned long i, bool r) {
     w.access(&xa->xa_reserved[i], 1, Access::Write, pc);
     xa->xa_reserved[i] = r ? 1 : 0;
@@ -136,24 +146,12 @@ void xa_release(struct xarray* xa, unsigned long index) {
 // Each slot it looks at is one lock-free read, as the kernel's walk under RCU reads each node.
 void* xa_find(struct xarray* xa, unsigned long* index, unsigned long max, xa_mark_t) {
   Xa a(xa, "xa_find", __builtin_return_address(0));
-  const unsigned long last = max < VCPUCHECK_XA_SLOTS ? max : VCPUCHECK_XA_SLOTS - 1;
-  for (unsigned long i = *index; i <= last; ++i)
-    if (void* e = a.load(i, Order::Consume)) {
-      *index = i;
-      return e;
-    }
-  return nullptr;
+  return a.first_from(*index, max, index);
 }
 
 void* xa_find_after(struct xarray* xa, unsigned long* index, unsigned long max, xa_mark_t) {
   Xa a(xa, "xa_find_after", __builtin_return_address(0));
-  const unsigned long last = max < VCPUCHECK_XA_SLOTS ? max : VCPUCHECK_XA_SLOTS - 1;
-  for (unsigned long i = *index + 1; *index != ~0ul && i <= last; ++i)
-    if (void* e = a.load(i, Order::Consume)) {
-      *index = i;
-      return e;
-    }
-  return nullptr;
+  return *index == ~0ul ? nullptr : a.first_from(*index + 1, max, index);
 }
 
 }  // extern "C"

@@ -117,7 +117,7 @@ int vcpucheck_lapic_irr_pending(int vcpuid) {
 uint32_t vcpucheck_guest_peek32(uint64_t gpa) {
   const Loc loc = caller(__builtin_return_address(0));
   mc::Machine& m = bound("vcpucheck_guest_peek32", loc);
-  if (gpa + 4 > mc::kRamSize) m.exec().fail(ViolationKind::ModelError, "vcpucheck_guest_peek32 past the guest's RAM", loc);
+  if (gpa > mc::kRamSize - 4) m.exec().fail(ViolationKind::ModelError, "vcpucheck_guest_peek32 past the guest's RAM", loc);
   return m.peek32(gpa);
 }
 
