@@ -9,6 +9,7 @@ set -euo pipefail
 packages=(
   cmake g++ make binutils python3 python3-jsonschema python3-pytest graphviz libxml2-utils libcli11-dev help2man libboost-stacktrace-dev
   libboost-context-dev libboost-graph-dev
+  libdw-dev pkg-config  # field names of C memory from DWARF
   nlohmann-json3-dev doctest-dev libunicorn-dev
   clang libclang-rt-dev  # the fuzz build: clang with libFuzzer
 )

@@ -194,7 +194,7 @@ void* __vcpucheck_malloc(size_t size, struct malloc_type*, int flags) {
   const Loc loc = caller(__builtin_return_address(0));
   World& w = world("malloc", loc);
   if (flags & M_WAITOK) vcpucheck::sim::check_may_sleep(w.exec(), "malloc(M_WAITOK)", loc);
-  return w.alloc(size, (flags & M_ZERO) != 0, loc);
+  return w.alloc(size, (flags & M_ZERO) != 0, loc, reinterpret_cast<uintptr_t>(__builtin_return_address(0)));
 }
 
 void __vcpucheck_free(void* p, struct malloc_type*) {

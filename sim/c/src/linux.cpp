@@ -24,18 +24,18 @@ extern "C" {
 
 void* kmalloc(size_t size, gfp_t flags) {
   const Loc loc = caller(__builtin_return_address(0));
-  return world("kmalloc", loc).alloc(size, (flags & __GFP_ZERO) != 0, loc);
+  return world("kmalloc", loc).alloc(size, (flags & __GFP_ZERO) != 0, loc, reinterpret_cast<uintptr_t>(__builtin_return_address(0)));
 }
 
 void* kzalloc(size_t size, gfp_t) {
   const Loc loc = caller(__builtin_return_address(0));
-  return world("kzalloc", loc).alloc(size, true, loc);
+  return world("kzalloc", loc).alloc(size, true, loc, reinterpret_cast<uintptr_t>(__builtin_return_address(0)));
 }
 
 void* kcalloc(size_t n, size_t size, gfp_t) {
   const Loc loc = caller(__builtin_return_address(0));
   if (size && n > SIZE_MAX / size) return nullptr;
-  return world("kcalloc", loc).alloc(n * size, true, loc);
+  return world("kcalloc", loc).alloc(n * size, true, loc, reinterpret_cast<uintptr_t>(__builtin_return_address(0)));
 }
 
 void kfree(const void* p) {

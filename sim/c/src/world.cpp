@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "buffers.hpp"
+#include "dwarf.hpp"
 #include "sim/heap.hpp"
 
 namespace vcpucheck::sim::c {
@@ -166,12 +167,14 @@ World::NameScope::NameScope(World& w, const void* addr) {
     return;
   }
   scope = std::make_unique<Scope>(w.x_, Scope::Absolute{}, b->name, b->id);
-  leaf = "+" + hex(reinterpret_cast<uintptr_t>(addr) - b->base);
+  const auto off = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(addr) - b->base);
+  leaf = dwarf::member_at(b->type, off);
+  if (leaf.empty()) leaf = "+" + hex(off);
 }
 
 World::NameScope::~NameScope() = default;
 
-void* World::alloc(size_t n, bool zero, const Loc& loc) {
+void* World::alloc(size_t n, bool zero, const Loc& loc, uintptr_t pc) {
   flush();
   const std::string site = function_name(loc) + ":" + std::to_string(loc.line());
   const int k = ++sites_[site];
@@ -185,6 +188,7 @@ void* World::alloc(size_t n, bool zero, const Loc& loc) {
   b.base = reinterpret_cast<uintptr_t>(p);
   b.size = n;
   b.id = id;
+  b.type = pc ? dwarf::type_of_allocation(pc, n) : 0;
   b.ordinal = next_ordinal_++;
   b.name = x_.block(id).name;
   b.setup = !x_.in_thread();  // the harness's setup: what it writes is the initial state
@@ -213,7 +217,9 @@ BlockId World::block_at(const void* p, const char* call, const Loc& loc) {
 std::string World::name_of(const void* addr) {
   const Block* b = block_of(reinterpret_cast<uintptr_t>(addr));
   if (!b) return "c memory";
-  const uintptr_t off = reinterpret_cast<uintptr_t>(addr) - b->base;
+  const auto off = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(addr) - b->base);
+  const std::string m = dwarf::member_at(b->type, off);
+  if (!m.empty()) return b->name + (m[0] == '[' ? "" : ".") + m;
   return off ? b->name + "+" + hex(off) : b->name;
 }
 
@@ -284,7 +290,9 @@ Word* World::words_for(Block& b, uint32_t off, uint32_t size, std::vector<Word*>
   // accesses of the overlapping words carry the ordering (and use-before-init) for those bytes.
   Scope s(x_, Scope::Absolute{}, b.name, b.id);
   const bool initialized = b.zeroed || overlapped;
-  auto w = std::make_unique<Word>(*this, x_, "+" + hex(off) + (size == 1 ? "" : ":" + std::to_string(size)),
+  std::string leaf = dwarf::member(b.type, off, size);
+  if (leaf.empty()) leaf = "+" + hex(off) + (size == 1 ? "" : ":" + std::to_string(size));
+  auto w = std::make_unique<Word>(*this, x_, leaf,
                                   reinterpret_cast<uint8_t*>(b.base + off), size, initialized,
                                   /*preexisting=*/b.setup, /*init_at_alloc=*/!b.setup && b.zeroed,
                                   reinterpret_cast<uint8_t*>(b.base), b.size);

@@ -69,8 +69,9 @@ class World {
 
   // --- memory ---------------------------------------------------------------------------------
   // A block of `n` bytes vcpucheck owns, named after its allocation site (`kvm_vm_ioctl_create_vcpu:41`,
-  // `#2` for the second from that line): a visible Alloc step. `zero`: kzalloc / M_ZERO.
-  void* alloc(size_t n, bool zero, const Loc& loc);
+  // `#2` for the second from that line): a visible Alloc step. `zero`: kzalloc / M_ZERO. `pc`: the
+  // allocation call's return address, where the block's struct type is looked up (field names).
+  void* alloc(size_t n, bool zero, const Loc& loc, uintptr_t pc = 0);
   // kfree / free(9): a visible Free step; NULL is a no-op, a second free a double free, a
   // pointer vcpucheck did not allocate a model error. The bytes stay readable until the
   // execution ends, so a use after free is reported, never a host crash.
@@ -155,6 +156,7 @@ class World {
     bool zeroed = true;
     bool setup = false;  // allocated while the harness built the initial state, or a global
     uint32_t ordinal = 0;  // creation order in this execution
+    uint64_t type = 0;      // its struct type (dwarf.hpp), 0: unknown -- members are named by offset
     uint32_t max_word = 0;  // the largest word's size: how far back an overlapping word can start
     std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<Word>> words;  // (offset, size)
   };
