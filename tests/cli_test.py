@@ -349,10 +349,12 @@ class Commands(Scratch):
         code, out, _ = run("replay", t)
         self.assertEqual(code, 0, out)
         # Every shipped bug scenario finds a violation within one preemption.
-        code, out, _ = run("run", *sorted(glob.glob(os.path.join(ROOT, "scenarios", "*", "bugs"))), "--preemptions", "1")
+        code, out, _ = run("run", *sorted(glob.glob(os.path.join(ROOT, "scenarios", "*", "bugs"))), "--preemptions", "1",
+                             "--jobs", "2")
         failed = [l for l in out.splitlines() if l.startswith("FAIL")]
         self.assertTrue(all("found no violation" not in l for l in failed), out)
-        code, out, _ = run("run", *sorted(glob.glob(os.path.join(ROOT, "scenarios", "*", "bugs"))), "--preemptions", "0")
+        code, out, _ = run("run", *sorted(glob.glob(os.path.join(ROOT, "scenarios", "*", "bugs"))), "--preemptions", "0",
+                             "--jobs", "2")
         self.assertIn("found no violation", out)  # and at 0 some are out of reach
 
     def test_pct_finds_the_assertion(self):
