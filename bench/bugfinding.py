@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
-"""Bug-finding of the sampling strategies on the shipped bug scenarios.
+"""How many executions each search strategy needs to find each shipped bug.
 
-For every scenario under scenarios/*/bugs/ and each of `random` and `pct`, runs
-`vcpucheck explore` with seeds 1..N and a budget of executions, and reports how many seeds found
-the scenario's violation and the median number of executions they needed.
+For every scenario under scenarios/*/bugs/, runs `vcpucheck explore` with each strategy: dpor once
+(it is deterministic: the seed decides nothing), and random, pct and pos with seeds 1..N, each with
+a budget of executions. A run counts as found when it reports the scenario's expected verdict.
+Per strategy it prints how many seeds found the bug and the median executions over all N seeds, a
+miss counting as more than the budget (so the median is ">budget" when half or more missed).
 
-    python3 bench/bugfinding.py build/cli/vcpucheck [--seeds 10] [--executions 2000] [--depth 3]
+    python3 bench/bugfinding.py build/cli/vcpucheck [--seeds 20] [--executions 2000] [--depth 3]
+        [--strategies dpor,random,pct,pos] [--jobs 2] [--markdown]
 
-Run it against two builds to compare them; the numbers are deterministic (same seeds, same
-executions), so a difference is the strategy's, not the machine's.
+The figures are deterministic (same seeds, same budgets): a difference between two builds is the
+strategy's, not the machine's.
 """
 import argparse
+import concurrent.futures
 import glob
 import json
 import os
@@ -21,14 +25,17 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STRATEGIES = ("dpor", "random", "pct", "pos")
 
 
-def explore(vcpucheck, scenario, strategy, seed, executions, depth, trace):
+def explore(vcpucheck, scenario, strategy, seed, executions, depth, tmp):
+    """Executions the run needed to report its first violation and that violation, or None."""
+    trace = os.path.join(tmp, f"{os.getpid()}-{strategy}-{seed}-{os.path.basename(scenario)}")
     args = [vcpucheck, "explore", scenario, "--strategy", strategy, "--seed", str(seed),
             "--executions", str(executions), "--trace-out", trace]
     if strategy == "pct":
         args += ["--depth", str(depth)]
-    p = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    p = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=900)
     first = p.stdout.splitlines()[0] if p.stdout else ""
     m = re.search(r": (\S+) in (\d+) executions?", first)
     if p.returncode != 1 or not m:
@@ -36,37 +43,82 @@ def explore(vcpucheck, scenario, strategy, seed, executions, depth, trace):
     return m.group(1), int(m.group(2))
 
 
+def summary(found, runs, budget):
+    """(found count, median) where a miss counts as more than the budget."""
+    if not found:
+        return 0, None
+    values = sorted(found) + [budget + 1] * (runs - len(found))
+    med = statistics.median_low(values)
+    return len(found), (None if med > budget else med)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("vcpucheck")
-    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--executions", type=int, default=2000)
     ap.add_argument("--depth", type=int, default=3)
+    ap.add_argument("--strategies", default=",".join(STRATEGIES))
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--only", default="", help="substring of the scenario paths to run")
+    ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
     a = ap.parse_args()
+    strategies = [s for s in a.strategies.split(",") if s]
+    for s in strategies:
+        if s not in STRATEGIES:
+            ap.error(f"--strategies: unknown strategy {s!r}")
     vcpucheck = os.path.abspath(a.vcpucheck)
     scenarios = sorted(glob.glob(os.path.join(ROOT, "scenarios/*/bugs/*.json")))
     scenarios = [s for s in scenarios if a.only in s]
-    print(f"{'scenario':52} {'random found':>12} {'median':>7} {'pct found':>10} {'median':>7}")
-    totals = {"random": [0, 0], "pct": [0, 0]}
-    with tempfile.TemporaryDirectory() as tmp:
-        trace = os.path.join(tmp, "t.json")
+
+    with tempfile.TemporaryDirectory() as tmp, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
+        jobs = {}
+        for s in scenarios:
+            for strategy in strategies:
+                seeds = [1] if strategy == "dpor" else range(1, a.seeds + 1)
+                for seed in seeds:
+                    jobs[(s, strategy, seed)] = pool.submit(
+                        explore, vcpucheck, s, strategy, seed, a.executions, a.depth, tmp)
+
+        def cell(n, runs, med):
+            shown = str(med) if med is not None else ">" + str(a.executions)
+            return shown if runs == 1 else f"{n}/{runs} {shown}"
+
+        widths = [max(len(os.path.relpath(s, ROOT)) for s in scenarios)] + [14] * len(strategies)
+        header = ["scenario"] + strategies
+        if a.markdown:
+            print("| " + " | ".join(header) + " |")
+            print("|---" + "|---:" * len(strategies) + "|")
+        else:
+            print(" ".join(h.ljust(w) if i == 0 else h.rjust(w)
+                           for i, (h, w) in enumerate(zip(header, widths))))
+        totals = {st: [0, 0, []] for st in strategies}
         for s in scenarios:
             expected = json.load(open(s))["expect"]["verdict"]
             row = [os.path.relpath(s, ROOT)]
-            for strategy in ("random", "pct"):
+            for strategy in strategies:
+                seeds = [1] if strategy == "dpor" else range(1, a.seeds + 1)
                 found = []
-                for seed in range(1, a.seeds + 1):
-                    r = explore(vcpucheck, s, strategy, seed, a.executions, a.depth, trace)
+                for seed in seeds:
+                    r = jobs[(s, strategy, seed)].result()
                     if r and r[0] == expected:
                         found.append(r[1])
-                totals[strategy][0] += len(found)
-                totals[strategy][1] += a.seeds
-                med = f"{statistics.median(found):.0f}" if found else "-"
-                row += [f"{len(found)}/{a.seeds}", med]
-            print(f"{row[0]:52} {row[1]:>12} {row[2]:>7} {row[3]:>10} {row[4]:>7}", flush=True)
-    for k, (f, n) in totals.items():
-        print(f"{k}: {f} of {n} runs found the bug ({a.executions} executions each)")
+                n, med = summary(found, len(seeds), a.executions)
+                totals[strategy][0] += n
+                totals[strategy][1] += len(seeds)
+                totals[strategy][2].append(med)
+                row.append(cell(n, len(seeds), med))
+            if a.markdown:
+                print("| " + " | ".join(row) + " |", flush=True)
+            else:
+                print(" ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(row, widths))), flush=True)
+    print()
+    for st, (f, n, meds) in totals.items():
+        solved = sum(1 for m in meds if m is not None)
+        print(f"{st}: {f} of {n} runs found the bug; median within budget on {solved} of "
+              f"{len(meds)} scenarios ({a.executions} executions per run)")
 
 
 if __name__ == "__main__":

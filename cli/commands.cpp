@@ -32,9 +32,9 @@ struct CommandSpec {
 
 const std::vector<OptionSpec>& search_options() {
   static const std::vector<OptionSpec> o = {
-      {"strategy", "dpor|random|pct", "the search: exhaustive DPOR (default), random walks, or PCT"},
-      {"seed", "N", "seed of random and pct (dpor draws no random numbers)"},
-      {"executions", "N", "executions to run (random, pct) or at most (dpor)"},
+      {"strategy", "dpor|random|pct|pos", "the search: exhaustive DPOR (default), random walks, PCT, or partial order sampling"},
+      {"seed", "N", "seed of random, pct and pos (dpor draws no random numbers)"},
+      {"executions", "N", "executions to run (random, pct, pos) or at most (dpor)"},
       {"preemptions", "N", "dpor: explore every trace with a schedule of at most N preemptions (context bounding)"},
       {"max-steps", "N", "steps after which one execution is cut (a cut search is never a plain pass)"},
       {"depth", "D", "pct: the bug depth"},

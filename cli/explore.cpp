@@ -53,6 +53,7 @@ std::unique_ptr<checker::Strategy> make_strategy(const models::StrategySpec& spe
     return std::make_unique<checker::Dpor>();
   }
   if (spec.name == "random") return std::make_unique<checker::RandomStrategy>(spec.seed, spec.executions);
+  if (spec.name == "pos") return std::make_unique<checker::PosStrategy>(spec.seed, spec.executions);
   return std::make_unique<checker::PctStrategy>(spec.seed, spec.executions, spec.depth);
 }
 

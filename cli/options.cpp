@@ -26,8 +26,8 @@ Overrides overrides_from(const Parsed& p) {
     o.max_violations = *v;
   }
   if (auto s = p.get("strategy")) {
-    if (*s != "dpor" && *s != "random" && *s != "pct")
-      throw UsageError("--strategy expects dpor, random or pct, got '" + *s + "'");
+    if (*s != "dpor" && *s != "random" && *s != "pct" && *s != "pos")
+      throw UsageError("--strategy expects dpor, random, pct or pos, got '" + *s + "'");
     o.strategy = *s;
   }
   o.seed = p.number("seed");

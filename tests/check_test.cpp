@@ -45,7 +45,7 @@ TEST_CASE("check: a pass is complete, a violation comes with its accesses and th
   CHECK(!bad.counterexample.log.empty());
 }
 
-TEST_CASE("check: a bounded search is never a pass; random and pct run; bad options are refused") {
+TEST_CASE("check: a bounded search is never a pass; random, pct and pos run; bad options are refused") {
   CheckOptions b;
   b.preemptions = 0;
   const CheckResult r = check(b, world(true));
@@ -55,7 +55,7 @@ TEST_CASE("check: a bounded search is never a pass; random and pct run; bad opti
   CheckOptions cut;
   cut.max_steps = 2;
   CHECK(!check(cut, world(true)).passed());
-  for (const char* s : {"random", "pct"}) {
+  for (const char* s : {"random", "pct", "pos"}) {
     CheckOptions o;
     o.strategy = s;
     o.max_executions = 50;

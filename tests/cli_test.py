@@ -363,6 +363,20 @@ class Commands(Scratch):
         self.assertEqual(code, 1)
         self.assertIn("assertion", out)
 
+    def test_pos_finds_the_assertion_and_strategies_are_listed(self):
+        t = os.path.join(self.tmp.name, "pos.json")
+        code, out, _ = run("explore", "scenarios/litmus/assertion.json", "--strategy", "pos", "--seed", "3",
+                           "--executions", "500", "--trace-out", t)
+        self.assertEqual(code, 1, out)
+        self.assertIn("assertion", out)
+        with open(t) as f:
+            self.assertEqual(json.load(f)["config"]["strategy"], "pos")
+        code, out, _ = run("replay", t)
+        self.assertEqual(code, 0, out)
+        code, _, err = run("explore", "scenarios/litmus/assertion.json", "--strategy", "bfs")
+        self.assertEqual(code, 2)
+        self.assertIn("dpor, random, pct or pos", err)
+
     def test_run_junit_and_expectation_missed(self):
         s = self.write("wrong.json", variant(expect={"verdict": "pass"}))
         junit = os.path.join(self.tmp.name, "r.xml")

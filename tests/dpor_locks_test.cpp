@@ -134,6 +134,37 @@ TEST_CASE("random and pct: the same seed gives the same executions") {
   CHECK(sa != sc);
   checker::PctStrategy p(7, 100, 3), q(7, 100, 3);
   CHECK(schedules(p) == schedules(q));
+  checker::PosStrategy r(7, 100), s(7, 100), t(8, 100);
+  auto sr = schedules(r);
+  CHECK(sr == schedules(s));
+  CHECK(sr != schedules(t));
+}
+
+TEST_CASE("pos: a thread that must wait many steps still gets its turn, where random walks starve it") {
+  // The reader sees the bug only if it runs after all 21 of the writer's stores. The writer's
+  // first 20 touch only its own cell, so under partial order sampling the reader keeps its
+  // priority while the writer draws a new one each step: it waits k steps with probability
+  // 1/(k+1). A uniform random walk leaves it waiting 21 steps once in 2^21 executions.
+  struct S {
+    sim::Atomic<int> own, x;
+    explicit S(Execution& e) : own(e, "own"), x(e, "x") {}
+  };
+  auto world = [](Execution& x) {
+    auto& s = test::make_state<S>(x);
+    x.spawn("writer", [&s] {
+      for (int i = 1; i <= 20; ++i) s.own.store(i);
+      s.x.store(1);
+    });
+    x.spawn("reader", [&s, &x] { sim::kassert(x, s.x.load() == 0, "read after the writer's last store"); });
+  };
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    CAPTURE(seed);
+    checker::ExploreOptions o;
+    checker::PosStrategy pos(seed, 300);
+    CHECK(test::found(checker::explore(pos, world, o)) == sim::ViolationKind::Assertion);
+    checker::RandomStrategy random(seed, 300);
+    CHECK(!checker::explore(random, world, o).counterexample);
+  }
 }
 
 TEST_CASE("pct: initial priorities are a random permutation, so thread order does not matter") {

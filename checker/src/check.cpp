@@ -24,7 +24,8 @@ std::unique_ptr<checker::Strategy> make_strategy(const CheckOptions& o) {
     if (o.depth == 0) throw std::invalid_argument("vcpucheck::check: pct needs a depth of at least 1");
     return std::make_unique<checker::PctStrategy>(o.seed, n, o.depth);
   }
-  throw std::invalid_argument("vcpucheck::check: unknown strategy '" + o.strategy + "' (dpor, random, pct)");
+  if (o.strategy == "pos") return std::make_unique<checker::PosStrategy>(o.seed, n);
+  throw std::invalid_argument("vcpucheck::check: unknown strategy '" + o.strategy + "' (dpor, random, pct, pos)");
 }
 
 std::string describe(const CheckResult& r) {

@@ -137,4 +137,21 @@ bool reevaluate(const sim::Execution& x, uint64_t s, Event& e) {
   }
 }
 
+sim::Event pending_event(const sim::Execution& x, sim::ThreadId q) {
+  const sim::PendingOp& op = x.thread(q).pending;
+  sim::Event p;
+  p.tid = q;
+  p.obj = op.obj;
+  p.block = op.obj.valid() ? x.object(op.obj).block : sim::BlockId();
+  p.kind = op.kind;
+  p.mode = op.mode;
+  p.loc = op.loc;
+  // A trylock or a wait with a timeout: its outcome depends on where it runs.
+  if ((op.kind == sim::OpKind::Acquire && !op.blocking) || (op.kind == sim::OpKind::SleepWait && op.timeout))
+    p.flags = sim::kFlagTry;
+  // A timed sleep's timeout needs another thread's change, or quiescence (sim/spin.hpp).
+  if (op.kind == sim::OpKind::SleepWait && op.timeout) p.flags |= sim::kFlagAwait;
+  return p;
+}
+
 }  // namespace vcpucheck::checker

@@ -365,23 +365,6 @@ bool Dpor::releases(uint32_t i, uint32_t j, const Event& r, const std::vector<VE
   return false;
 }
 
-Event Dpor::pending_event(const sim::Execution& x, ThreadId q) const {
-  const sim::PendingOp& op = x.thread(q).pending;
-  Event p;
-  p.tid = q;
-  p.obj = op.obj;
-  p.block = op.obj.valid() ? x.object(op.obj).block : sim::BlockId();
-  p.kind = op.kind;
-  p.mode = op.mode;
-  p.loc = op.loc;
-  // A trylock or a wait with a timeout: its outcome depends on where it runs.
-  if ((op.kind == OpKind::Acquire && !op.blocking) || (op.kind == OpKind::SleepWait && op.timeout))
-    p.flags = sim::kFlagTry;
-  // A timed sleep's timeout needs another thread's change, or quiescence (sim/spin.hpp).
-  if (op.kind == OpKind::SleepWait && op.timeout) p.flags |= sim::kFlagAwait;
-  return p;
-}
-
 void Dpor::cut_races(const sim::Execution& x) {
   // At the step bound the execution is a prefix, and the operations threads were about to do
   // never ran, so ordinary race reversal cannot see them. For each thread with a pending

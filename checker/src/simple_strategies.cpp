@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "checker/dependence.hpp"
+
 namespace vcpucheck::checker {
 
 using sim::ThreadId;
@@ -51,6 +53,30 @@ ThreadId PctStrategy::pick(const sim::Execution& x, const std::vector<ThreadId>&
 bool PctStrategy::end(sim::Execution& x, sim::Outcome) {
   k_ = std::max<uint64_t>(k_, x.steps());
   return ++done_ < budget_;
+}
+
+void PosStrategy::on_spawn(const sim::Execution&, ThreadId, ThreadId child) {
+  if (prio_.size() <= child.v) prio_.resize(child.v + 1, 0);
+  prio_[child.v] = rng_.next();
+}
+
+ThreadId PosStrategy::pick(const sim::Execution&, const std::vector<ThreadId>& enabled) {
+  ThreadId best = enabled[0];  // ties (one in 2^64) go to the lower thread id
+  for (ThreadId t : enabled)
+    if (prio_[t.v] > prio_[best.v]) best = t;
+  return best;
+}
+
+void PosStrategy::on_event(sim::Execution& x, const sim::Event& e) {
+  // The thread that ran has a new next operation; the operations that race with the one that ran
+  // are re-sampled, so which side of the race goes next is a fresh coin (the paper's POS, not
+  // BasicPOS). Others keep theirs: an operation nobody touches waits as long as its draw says.
+  prio_[e.tid.v] = rng_.next();
+  for (size_t u = 0; u < x.thread_count() && u < prio_.size(); ++u) {
+    const sim::ThreadInfo& t = x.thread(ThreadId(static_cast<uint32_t>(u)));
+    if (u == e.tid.v || t.finished || !t.has_pending) continue;
+    if (dependent(x, e, pending_event(x, ThreadId(static_cast<uint32_t>(u))))) prio_[u] = rng_.next();
+  }
 }
 
 ThreadId ReplayStrategy::pick(const sim::Execution& x, const std::vector<ThreadId>& enabled) {

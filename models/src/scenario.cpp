@@ -332,8 +332,9 @@ Scenario parse_checked(const json& j, const std::string& file, const Registry& r
     if (st.contains("name")) {
       c.want(st["name"], st["name"].is_string(), "/strategy/name", "a string");
       s.strategy.name = st["name"].get<std::string>();
-      if (s.strategy.name != "dpor" && s.strategy.name != "random" && s.strategy.name != "pct")
-        c.fail("/strategy/name", "unknown strategy '" + s.strategy.name + "' (known: dpor, random, pct)");
+      if (s.strategy.name != "dpor" && s.strategy.name != "random" && s.strategy.name != "pct" &&
+          s.strategy.name != "pos")
+        c.fail("/strategy/name", "unknown strategy '" + s.strategy.name + "' (known: dpor, random, pct, pos)");
     }
     s.strategy.seed = get_uint(c, st, "seed", "/strategy", 1);
     s.strategy.executions = get_uint(c, st, "executions", "/strategy", s.strategy.name == "dpor" ? 0 : 1000, 0, kMaxExecutions);

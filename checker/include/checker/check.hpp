@@ -26,11 +26,11 @@
 namespace vcpucheck {
 
 struct CheckOptions {
-  std::string strategy = "dpor";          // dpor (exhaustive), random, pct
+  std::string strategy = "dpor";          // dpor (exhaustive), random, pct, pos
   std::optional<uint32_t> preemptions;    // dpor: every trace with at most this many preemptions
   uint64_t max_steps = 10000;             // per execution
-  uint64_t max_executions = 0;            // dpor: a cap (0: none); random/pct: how many (0: 1000)
-  uint64_t seed = 1;                      // random/pct
+  uint64_t max_executions = 0;            // dpor: a cap (0: none); random/pct/pos: how many (0: 1000)
+  uint64_t seed = 1;                      // random/pct/pos
   uint32_t depth = 3;                     // pct
   sim::MemoryModel memory = sim::MemoryModel::SC;
 };

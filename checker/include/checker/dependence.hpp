@@ -38,4 +38,7 @@ uint64_t apply_state(const sim::Execution& x, uint64_t state, const sim::Event& 
 // outcomes recomputed). Returns false when it would block.
 bool reevaluate(const sim::Execution& x, uint64_t state, sim::Event& e);
 
+// Thread q's pending operation as the event it would be if it ran next (its value unknown).
+sim::Event pending_event(const sim::Execution& x, sim::ThreadId q);
+
 }  // namespace vcpucheck::checker

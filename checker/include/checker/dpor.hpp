@@ -82,7 +82,6 @@ class Dpor final : public Strategy {
   void find_races(const sim::Execution& x, const sim::Event& e, uint32_t j, Clock& covered);
   // Reverses the race between step i and `moved` (step j, or the pending operation at j = size).
   void analyse_race(const sim::Execution& x, uint32_t i, uint32_t j, sim::Event moved);
-  sim::Event pending_event(const sim::Execution& x, sim::ThreadId q) const;
   static bool quiet_timeout(const sim::Event& e) {
     return e.kind == sim::OpKind::SleepWait && (e.flags & sim::kFlagAwait) && e.value == 0 && e.after == UINT32_MAX;
   }

@@ -5,6 +5,11 @@
 //  Pct     probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010) with depth d: random
 //          thread priorities and d-1 random priority-change points; finds any bug of depth d with
 //          probability at least 1/(n k^(d-1)) per execution.
+//  Pos     partial order sampling (Yuan, Yang, Gu, "Partial Order Aware Concurrency Sampling",
+//          CAV 2018): every thread's next operation has a random priority and the highest enabled
+//          one runs; after an operation runs, its thread and every thread whose pending operation
+//          depends on it draw new priorities. A thread whose operation nobody conflicts with keeps
+//          its priority, so a wait of many steps is as likely as any other order of the race.
 //  Replay  follows a recorded schedule and notes where the execution stops agreeing with it.
 #pragma once
 #include <optional>
@@ -61,6 +66,22 @@ class PctStrategy final : public Strategy {
   uint64_t k_ = 0;  // steps per execution: the longest seen so far
   std::vector<int64_t> prio_;        // per thread; initial ones are >= depth_, lowered ones below
   std::vector<uint64_t> change_at_;  // step of each priority change point
+};
+
+class PosStrategy final : public Strategy {
+ public:
+  PosStrategy(uint64_t seed, uint64_t executions) : rng_(seed), budget_(executions) {}
+  const char* name() const override { return "pos"; }
+  sim::ThreadId pick(const sim::Execution& x, const std::vector<sim::ThreadId>& enabled) override;
+  void on_spawn(const sim::Execution&, sim::ThreadId, sim::ThreadId child) override;
+  void on_event(sim::Execution& x, const sim::Event& e) override;
+  void begin(sim::Execution&) override { prio_.clear(); }
+  bool end(sim::Execution&, sim::Outcome) override { return ++done_ < budget_; }
+
+ private:
+  SplitMix64 rng_;
+  uint64_t budget_, done_ = 0;
+  std::vector<uint64_t> prio_;  // per thread: the priority of its next operation
 };
 
 class ReplayStrategy final : public Strategy {
