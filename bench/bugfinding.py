@@ -31,8 +31,10 @@ STRATEGIES = ("dpor", "random", "pct", "pos")
 def explore(vcpucheck, scenario, strategy, seed, executions, depth, tmp):
     """Executions the run needed to report its first violation and that violation, or None."""
     trace = os.path.join(tmp, f"{os.getpid()}-{strategy}-{seed}-{os.path.basename(scenario)}")
-    args = [vcpucheck, "explore", scenario, "--strategy", strategy, "--seed", str(seed),
+    args = [vcpucheck, "explore", scenario, "--strategy", strategy,
             "--executions", str(executions), "--trace-out", trace]
+    if strategy != "dpor":
+        args += ["--seed", str(seed)]
     if strategy == "pct":
         args += ["--depth", str(depth)]
     p = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=900)

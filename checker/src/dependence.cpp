@@ -31,7 +31,7 @@ uint64_t rmw_value(const sim::ObjectInfo& o, uint64_t s, const Event& e) {
 }
 }  // namespace
 
-bool dependent(const sim::Execution& x, const Event& a, const Event& b) {
+bool dependent(const Event& a, const Event& b) {
   if (a.tid == b.tid) return true;
   // x86-TSO (sim/store_buffer.hpp): a buffered store is seen by no other thread, and a flush does
   // not race with its own thread's reads of its cell: next to each other, the two commute (the read
@@ -42,13 +42,13 @@ bool dependent(const sim::Execution& x, const Event& a, const Event& b) {
     const Event& o = a.kind == OpKind::Flush ? b : a;
     // (Its own store, and the draining operations that wait for it, are ordered after it by
     // happens-before edges in the search instead: they are enablers, not races.)
-    if (o.tid == x.thread(f.tid).buffer_of)
+    if (f.buffer_of != 0xff && o.tid.v == f.buffer_of)
       return o.obj == f.obj && o.kind != OpKind::Buffer && o.kind != OpKind::Read;
   }
   if (a.kind == OpKind::Buffer || b.kind == OpKind::Buffer) return false;
   if (a.kind == OpKind::Free || b.kind == OpKind::Free) return a.block.valid() && a.block == b.block;
   if (a.obj != b.obj || !a.obj.valid()) return false;
-  switch (x.object(a.obj).cls) {
+  switch (a.cls) {
     case ObjectClass::Memory:
       return writes_memory(a.kind) || writes_memory(b.kind);
     case ObjectClass::Lock: {
@@ -143,6 +143,8 @@ sim::Event pending_event(const sim::Execution& x, sim::ThreadId q) {
   p.tid = q;
   p.obj = op.obj;
   p.block = op.obj.valid() ? x.object(op.obj).block : sim::BlockId();
+  if (op.obj.valid()) p.cls = x.object(op.obj).cls;
+  if (x.thread(q).buffer_of.valid()) p.buffer_of = static_cast<uint8_t>(x.thread(q).buffer_of.v);
   p.kind = op.kind;
   p.mode = op.mode;
   p.loc = op.loc;

@@ -153,7 +153,7 @@ void Dpor::find_races(const sim::Execution& x, const Event& e, uint32_t j, Clock
   };
   auto consider = [&](uint32_t i) {
     const Step& s = steps_[i];
-    if (s.ev.tid == e.tid || !dependent(x, s.ev, e)) return;
+    if (s.ev.tid == e.tid || !dependent(s.ev, e)) return;
     if (covered[s.ev.tid.v] >= s.tidx) return;  // already ordered through another event
     const bool releases = s.ev.kind == OpKind::Release ||
                           (s.ev.kind == OpKind::Flush && x.object(s.ev.obj).cls == sim::ObjectClass::Lock);
@@ -243,7 +243,7 @@ void Dpor::on_event(sim::Execution& x, const Event& e) {
     Frame next;
     next.root = f.chosen;
     for (const SleepEntry& s : f.sleep)
-      if (!dependent(x, s.ev, e)) next.sleep.push_back(s);
+      if (!dependent(s.ev, e)) next.sleep.push_back(s);
     if (frames_.size() == j + 1)
       frames_.push_back(std::move(next));
     else
@@ -251,12 +251,12 @@ void Dpor::on_event(sim::Execution& x, const Event& e) {
   }
 }
 
-bool Dpor::weak_initial(const sim::Execution& x, ThreadId q, const Event* qev, const std::vector<VEv>& v,
+bool Dpor::weak_initial(ThreadId q, const Event* qev, const std::vector<VEv>& v,
                         size_t* pos, int64_t room) const {
   for (size_t k = 0; k < v.size(); ++k) {
     if (v[k].tid != q) continue;
     for (size_t m = 0; m < k; ++m)
-      if (dependent(x, v[m].ev, v[k].ev)) return false;
+      if (dependent(v[m].ev, v[k].ev)) return false;
     if (pos) *pos = k;
     return true;
   }
@@ -264,19 +264,19 @@ bool Dpor::weak_initial(const sim::Execution& x, ThreadId q, const Event* qev, c
   // still fits under the step bound; otherwise q·v's prefixes do not contain v.
   if (!qev || room <= 0) return false;
   for (const VEv& w : v)
-    if (dependent(x, *qev, w.ev)) return false;
+    if (dependent(*qev, w.ev)) return false;
   if (pos) *pos = v.size();
   return true;
 }
 
-void Dpor::insert(const sim::Execution& x, int32_t node, std::vector<VEv> v, int64_t room) {
+void Dpor::insert(int32_t node, std::vector<VEv> v, int64_t room) {
   for (;;) {
     if (v.empty()) return;
     int32_t next = -1;
     size_t pos = 0;
     for (int32_t c = nodes_[node].first_child; c >= 0; c = nodes_[c].next_sibling) {
       const Node& n = nodes_[c];
-      if (weak_initial(x, n.tid, n.ev_known ? &n.ev : nullptr, v, &pos, room)) {
+      if (weak_initial(n.tid, n.ev_known ? &n.ev : nullptr, v, &pos, room)) {
         next = c;
         break;
       }
@@ -322,8 +322,8 @@ void Dpor::analyse_race(const sim::Execution& x, uint32_t i, uint32_t j, Event m
   // Steps left under the bound once v has run from the state before step i.
   const int64_t room = static_cast<int64_t>(max_steps_) - static_cast<int64_t>(i) - static_cast<int64_t>(v.size());
   for (const SleepEntry& s : frames_[i].sleep)
-    if (weak_initial(x, s.tid, &s.ev, v, nullptr, room)) return;  // explored (or to be) from a sleeping thread
-  insert(x, frames_[i].root, std::move(v), room);
+    if (weak_initial(s.tid, &s.ev, v, nullptr, room)) return;  // explored (or to be) from a sleeping thread
+  insert(frames_[i].root, std::move(v), room);
 }
 
 bool Dpor::releases(uint32_t i, uint32_t j, const Event& r, const std::vector<VEv>& v) const {

@@ -75,7 +75,7 @@ void PosStrategy::on_event(sim::Execution& x, const sim::Event& e) {
   for (size_t u = 0; u < x.thread_count() && u < prio_.size(); ++u) {
     const sim::ThreadInfo& t = x.thread(ThreadId(static_cast<uint32_t>(u)));
     if (u == e.tid.v || t.finished || !t.has_pending) continue;
-    if (dependent(x, e, pending_event(x, ThreadId(static_cast<uint32_t>(u))))) prio_[u] = rng_.next();
+    if (dependent(e, pending_event(x, ThreadId(static_cast<uint32_t>(u))))) prio_[u] = rng_.next();
   }
 }
 

@@ -66,7 +66,7 @@ void TraceHash::on_event(const sim::Execution& x, const sim::Event& e) {
     for (size_t k = list.size(); k-- > 0;) {
       const uint32_t i = list[k];
       const sim::Event& p = events_[i];
-      if (p.tid != e.tid && !covered(i) && dependent(x, p, e)) join(clocks_[i]);
+      if (p.tid != e.tid && !covered(i) && dependent(p, e)) join(clocks_[i]);
       // Every earlier access to a memory cell happens before its last write (not before a
       // flush: its own thread's reads are independent of it).
       if (memory && (p.kind == OpKind::Write || p.kind == OpKind::Rmw) && covered(i)) break;
@@ -80,7 +80,7 @@ void TraceHash::on_event(const sim::Execution& x, const sim::Event& e) {
     // A free depends on every access to its block; other accesses only on a free.
     const auto& list = e.kind == OpKind::Free ? block_steps_[e.block.v] : block_frees_[e.block.v];
     for (uint32_t i : list)
-      if (events_[i].tid != e.tid && !covered(i) && dependent(x, events_[i], e)) join(clocks_[i]);
+      if (events_[i].tid != e.tid && !covered(i) && dependent(events_[i], e)) join(clocks_[i]);
     block_steps_[e.block.v].push_back(j);
     if (e.kind == OpKind::Free) block_frees_[e.block.v].push_back(j);
   }

@@ -385,12 +385,14 @@ std::pair<std::string, std::string> Execution::where(const Event& e) const {
 }
 
 void Execution::record(Event e) {
+  if (e.obj.valid()) e.cls = objects_[e.obj.v].cls;
   if (!current_.valid()) {
     for (Observer* o : observers_) o->on_setup(*this, e);
     return;
   }
   if ((stopping_ || violation_) && std::uncaught_exceptions() > 0) return;  // a destructor while unwinding
   ThreadInfo& ti = threads_[e.tid.v];
+  if (ti.buffer_of.valid()) e.buffer_of = static_cast<uint8_t>(ti.buffer_of.v);
   if (ti.pending.await) {
     e.flags |= kFlagAwait;
     e.after = static_cast<uint32_t>(spin_.released_at(e.tid));

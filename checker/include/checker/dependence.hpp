@@ -29,7 +29,9 @@
 
 namespace vcpucheck::checker {
 
-bool dependent(const sim::Execution& x, const sim::Event& a, const sim::Event& b);
+// Decided by the two events alone (the object's class travels with each event), so events of
+// different executions, or of another worker's, can be compared.
+bool dependent(const sim::Event& a, const sim::Event& b);
 
 // The object's state word after `e` runs on `state` (same object).
 uint64_t apply_state(const sim::Execution& x, uint64_t state, const sim::Event& e);

@@ -89,9 +89,9 @@ class Dpor final : public Strategy {
   // other thread wrote what its loop read, before step i or in v.
   bool releases(uint32_t i, uint32_t j, const sim::Event& r, const std::vector<VEv>& v) const;
   void cut_races(const sim::Execution& x);
-  bool weak_initial(const sim::Execution& x, sim::ThreadId q, const sim::Event* qev, const std::vector<VEv>& v,
+  bool weak_initial(sim::ThreadId q, const sim::Event* qev, const std::vector<VEv>& v,
                     size_t* pos, int64_t room) const;
-  void insert(const sim::Execution& x, int32_t root, std::vector<VEv> v, int64_t room);
+  void insert(int32_t root, std::vector<VEv> v, int64_t room);
   int32_t new_node(sim::ThreadId t);
   void add_child(int32_t parent, int32_t child);
   void drop_first_child(int32_t parent);

@@ -43,6 +43,9 @@ enum class OpKind : uint8_t {
 
 const char* op_name(OpKind k);
 
+// What kind of shared object an operation touches (ObjectInfo::cls); dependence is decided by it.
+enum class ObjectClass : uint8_t { Memory, Lock, Thread, Channel, Rcu, Block, Other };
+
 // Consume: a dependency-ordered load (atomic_load_ptr or READ_ONCE of a pointer that is then
 // dereferenced). The detectors treat it as acquire, as compilers do.
 enum class Order : uint8_t { Plain, Relaxed, Consume, Acquire, Release, AcqRel, SeqCst };
@@ -84,12 +87,14 @@ struct Event {
   OpKind kind = OpKind::Local;
   LockMode mode = LockMode::Exclusive;
   Order order = Order::Plain;
+  ObjectClass cls = ObjectClass::Other;  // the class of `obj`, so that dependence needs only the events
   uint64_t value = 0;   // value read or written (the new value for RMW)
   uint64_t arg = 0;     // CAS expected value; fetch_add addend
   uint64_t pre = 0;     // the object's state before (memory: value; lock: holders)
   uint64_t post = 0;    // and after
   uint8_t flags = 0;    // kFlagCas, kFlagTry: the outcome depends on the state it ran in
   RmwOp rmw = RmwOp::Exchange;  // an Rmw that is not a CAS: how it changed the value
+  uint8_t buffer_of = 0xff;     // TSO, on a store-buffer thread: the thread whose buffer it flushes
   Loc loc;
   uint64_t gip = 0;     // guest events: the guest instruction's address (loc is then unused)
   uint32_t after = UINT32_MAX;  // kFlagAwait reads: the step whose write released the spinning thread

@@ -39,8 +39,6 @@ class Blocker {
   virtual std::optional<ThreadId> waits_for(const PendingOp&, ThreadId) const { return std::nullopt; }
 };
 
-enum class ObjectClass : uint8_t { Memory, Lock, Thread, Channel, Rcu, Block, Other };
-
 struct ObjectInfo {
   std::string name;
   ObjectClass cls = ObjectClass::Memory;
