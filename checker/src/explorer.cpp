@@ -120,72 +120,90 @@ sim::Outcome run_checked(sim::Execution& x, sim::FiberPool& pool, Strategy& s, H
 }
 }  // namespace
 
-ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& opt) {
-  ExploreResult r;
+struct Worker::Impl {
+  explicit Impl(size_t stack_size) : pool(stack_size) {}
   sim::Resources resources;  // outlives every execution: emulator engines are opened once
-  sim::FiberPool pool(opt.stack_size);
+  sim::FiberPool pool;
   HbDetector hb;
-  LockOrderGraph lock_order;
-  std::optional<ExecutionRecord> last_growth;  // the last execution that added a lock-order edge
-  for (;;) {
-    sim::Execution x(pool, opt.bounds);
-    x.resources = &resources;
-    const size_t edges = lock_order.edge_count();
-    sim::Outcome o = run_checked(x, pool, s, hb, &lock_order, setup);
-    if (lock_order.edge_count() != edges) last_growth = record_execution(x, o);
-    // The strategy reads the threads' pending operations; then the waiting threads are stopped,
-    // and a model that swallows the stop makes the execution a model error.
-    bool more = s.end(x, o);
-    r.steps += x.steps();
-    r.max_steps_seen = std::max<uint64_t>(r.max_steps_seen, x.steps());
-    if (!s.repeated()) {  // a repeat of an explored trace is not counted again
-      if (o != sim::Outcome::Blocked) ++r.executions;  // blocked ones are counted apart
-      switch (o) {
-        case sim::Outcome::Complete: ++r.complete; break;
-        case sim::Outcome::StepBound: ++r.step_bounded; break;
-        case sim::Outcome::Blocked: ++r.blocked; break;
-        case sim::Outcome::Deadlock: ++r.deadlocks; break;
-        case sim::Outcome::Violation: break;
-      }
+};
+
+Worker::Worker(size_t stack_size) : impl(std::make_unique<Impl>(stack_size)) {}
+Worker::~Worker() = default;
+
+bool Search::step(Worker& w) {
+  ExploreResult& r = r_;
+  const ExploreOptions& opt = o_;
+  sim::Execution x(w.impl->pool, opt.bounds);
+  x.resources = &w.impl->resources;
+  const size_t edges = lock_order_.edge_count();
+  sim::Outcome o = run_checked(x, w.impl->pool, s_, w.impl->hb, &lock_order_, setup_);
+  if (lock_order_.edge_count() != edges) last_growth_ = record_execution(x, o);
+  // The strategy reads the threads' pending operations; then the waiting threads are stopped,
+  // and a model that swallows the stop makes the execution a model error.
+  bool more = s_.end(x, o);
+  r.steps += x.steps();
+  r.max_steps_seen = std::max<uint64_t>(r.max_steps_seen, x.steps());
+  if (!s_.repeated()) {  // a repeat of an explored trace is not counted again
+    if (o != sim::Outcome::Blocked) ++r.executions;  // blocked ones are counted apart
+    switch (o) {
+      case sim::Outcome::Complete: ++r.complete; break;
+      case sim::Outcome::StepBound: ++r.step_bounded; break;
+      case sim::Outcome::Blocked: ++r.blocked; break;
+      case sim::Outcome::Deadlock: ++r.deadlocks; break;
+      case sim::Outcome::Violation: break;
     }
-    x.stop_threads();
-    if (x.violation()) {
-      if (x.violation()->kind == sim::ViolationKind::Deadlock) ++r.deadlocks;
-      ExecutionRecord rec =
-          record_execution(x, x.violation()->kind == sim::ViolationKind::ModelError ? sim::Outcome::Violation : o);
-      if (!opt.on_violation || opt.on_violation(rec)) {
-        r.counterexample = std::move(rec);
-        break;
-      }
-    }
-    if (opt.live) {
-      opt.live->executions.store(r.executions, std::memory_order_relaxed);
-      opt.live->steps.store(r.steps, std::memory_order_relaxed);
-      opt.live->deepest.store(r.max_steps_seen, std::memory_order_relaxed);
-    }
-    if (!more) break;
-    if (opt.max_executions && r.executions >= opt.max_executions) {
-      r.bounded = true;
-      break;
-    }
-    if (opt.stop && opt.stop->load(std::memory_order_relaxed)) {
-      r.interrupted = true;
-      break;
-    }
-    if (opt.keep_going && !opt.keep_going()) break;
   }
-  r.exhausted = s.exhausted();
-  r.stats = s.stats();
-  r.bounded = r.bounded || s.bounded() || r.step_bounded > 0;
-  if (!r.counterexample) {
-    if (auto inv = lock_order.find_inversion()) {
-      ExecutionRecord rec = *last_growth;  // an inversion needs edges, so some execution added one
-      rec.outcome = sim::Outcome::Violation;
-      rec.violation = inv;
+  x.stop_threads();
+  if (x.violation()) {
+    if (x.violation()->kind == sim::ViolationKind::Deadlock) ++r.deadlocks;
+    ExecutionRecord rec =
+        record_execution(x, x.violation()->kind == sim::ViolationKind::ModelError ? sim::Outcome::Violation : o);
+    if (!opt.on_violation || opt.on_violation(rec)) {
       r.counterexample = std::move(rec);
+      return false;
     }
   }
-  return r;
+  if (opt.live) {
+    opt.live->executions.store(r.executions, std::memory_order_relaxed);
+    opt.live->steps.store(r.steps, std::memory_order_relaxed);
+    opt.live->deepest.store(r.max_steps_seen, std::memory_order_relaxed);
+  }
+  if (!more) return false;
+  if (opt.max_executions && r.executions >= opt.max_executions) {
+    r.bounded = true;
+    return false;
+  }
+  if (opt.stop && opt.stop->load(std::memory_order_relaxed)) {
+    r.interrupted = true;
+    return false;
+  }
+  return !opt.keep_going || opt.keep_going();
+}
+
+void add_lock_inversion(ExploreResult& r, const LockOrderGraph& g, const std::optional<ExecutionRecord>& last_growth) {
+  if (r.counterexample) return;
+  if (auto inv = g.find_inversion()) {
+    ExecutionRecord rec = *last_growth;  // an inversion needs edges, so some execution added one
+    rec.outcome = sim::Outcome::Violation;
+    rec.violation = inv;
+    r.counterexample = std::move(rec);
+  }
+}
+
+ExploreResult Search::finish() {
+  r_.exhausted = s_.exhausted();
+  r_.stats = s_.stats();
+  r_.bounded = r_.bounded || s_.bounded() || r_.step_bounded > 0;
+  add_lock_inversion(r_, lock_order_, last_growth_);
+  return r_;
+}
+
+ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& opt) {
+  Worker w(opt.stack_size);
+  Search search(s, setup, opt);
+  while (search.step(w)) {
+  }
+  return search.finish();
 }
 
 ExecutionRecord run_one(Strategy& s, const Setup& setup, const ExploreOptions& opt) {

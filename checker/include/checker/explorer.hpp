@@ -7,10 +7,12 @@
 #pragma once
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "checker/lock_order.hpp"
 #include "checker/strategy.hpp"
 
 namespace vcpucheck::checker {
@@ -78,6 +80,45 @@ struct ExploreResult {
 using Setup = std::function<void(sim::Execution&)>;
 
 ExploreResult explore(Strategy& s, const Setup& setup, const ExploreOptions& o);
+
+// What runs executions on one host thread: emulator engines (opened once), fiber stacks and the
+// per-execution detectors. A search borrows one for each execution.
+class Worker {
+ public:
+  explicit Worker(size_t stack_size);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
+
+// One search advanced an execution at a time: explore() runs it to its end; a parallel search
+// (parallel_search.hpp) runs slices of several, each on whichever worker is free.
+class Search {
+ public:
+  Search(Strategy& s, const Setup& setup, const ExploreOptions& o) : s_(s), setup_(setup), o_(o) {}
+  // Runs one execution on w. False once this search stops for now: its strategy has nothing left
+  // to run, a violation ended it, the execution budget is spent, or it was interrupted.
+  bool step(Worker& w);
+  const ExploreResult& result() const { return r_; }
+  const LockOrderGraph& lock_order() const { return lock_order_; }
+  const std::optional<ExecutionRecord>& last_growth() const { return last_growth_; }
+  // The verdict: the strategy's state, and a lock-order inversion when nothing else was found.
+  ExploreResult finish();
+
+ private:
+  Strategy& s_;
+  const Setup& setup_;
+  const ExploreOptions& o_;
+  ExploreResult r_;
+  LockOrderGraph lock_order_;
+  std::optional<ExecutionRecord> last_growth_;  // the last execution that added a lock-order edge
+};
+
+// A counterexample from the lock-order graph when r has none: the inversion, shown on the last
+// execution that added an edge.
+void add_lock_inversion(ExploreResult& r, const LockOrderGraph& g, const std::optional<ExecutionRecord>& last_growth);
 
 // Runs exactly one execution under `s` (replay) and records it. A lock-order inversion within
 // that one execution is its verdict when nothing else went wrong.
