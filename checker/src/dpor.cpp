@@ -96,7 +96,6 @@ ThreadId Dpor::pick(const sim::Execution& x, const std::vector<ThreadId>& enable
   while (nodes_[f.root].first_child >= 0) {
     int32_t c = nodes_[f.root].first_child;
     ThreadId t = nodes_[c].tid;
-    if (nodes_[c].task >= 0) throw std::logic_error("dpor: a handed-out branch was about to run here");
     if (!is_enabled(t)) {
       ++stats_.infeasible;
       drop_first_child(f.root);
@@ -245,7 +244,6 @@ void Dpor::on_event(sim::Execution& x, const Event& e) {
     next.root = f.chosen;
     for (const SleepEntry& s : f.sleep)
       if (!dependent(s.ev, e)) next.sleep.push_back(s);
-    next.inherited = next.sleep.size();
     if (frames_.size() == j + 1)
       frames_.push_back(std::move(next));
     else
@@ -271,45 +269,25 @@ bool Dpor::weak_initial(ThreadId q, const Event* qev, const std::vector<VEv>& v,
   return true;
 }
 
-void Dpor::insert(int32_t node, uint32_t depth, std::vector<VEv> v, int64_t room, bool remote,
-                  const std::vector<ThreadId>* origin) {
+void Dpor::insert(int32_t node, std::vector<VEv> v, int64_t room) {
   for (;;) {
     if (v.empty()) return;
-    if (remote && depth < frames_.size() && frames_[depth].root == node) {
-      // A sequence from another worker may come after this state's first branches were explored
-      // (a sequential search would have had it before): what they start is explored.
-      const Frame& f = frames_[depth];
-      for (size_t k = f.inherited; k < f.sleep.size(); ++k)
-        if (weak_initial(f.sleep[k].tid, &f.sleep[k].ev, v, nullptr, room)) return;
-    }
-    const bool along = origin && depth < origin->size();  // still on the sender's path
-    bool before = along;
     int32_t next = -1;
     size_t pos = 0;
     for (int32_t c = nodes_[node].first_child; c >= 0; c = nodes_[c].next_sibling) {
       const Node& n = nodes_[c];
-      if (before && n.tid == (*origin)[depth]) before = false;
       if (weak_initial(n.tid, n.ev_known ? &n.ev : nullptr, v, &pos, room)) {
-        if (before) return;  // a branch ordered before the sender's: explored by the time the sender runs
         next = c;
         break;
       }
     }
     if (next < 0) break;
-    const Node& n = nodes_[next];
-    if (n.task < 0 && n.first_child < 0) return;  // a leaf already starts an equivalent sequence
+    if (nodes_[next].first_child < 0) return;  // a leaf already starts an equivalent sequence
     if (pos < v.size())
       v.erase(v.begin() + static_cast<long>(pos));
     else
       --room;  // one step of the bound spent on an event v does not contain
-    if (along && n.tid != (*origin)[depth]) origin = nullptr;
-    if (n.task >= 0) {  // handed out: the rest is that worker's (nothing, once it is done)
-      if (!n.task_done)
-        outbox_.push_back(Insertion{n.task, depth + 1, origin ? *origin : std::vector<ThreadId>{}, std::move(v), room, false});
-      return;
-    }
     node = next;
-    ++depth;
   }
   for (const VEv& w : v) {
     int32_t c = new_node(w.tid);
@@ -318,16 +296,6 @@ void Dpor::insert(int32_t node, uint32_t depth, std::vector<VEv> v, int64_t room
     add_child(node, c);
     node = c;
   }
-}
-
-void Dpor::place(uint32_t i, std::vector<VEv> v, int64_t room) {
-  if (i < own_from_) {  // above this worker's subtree: its owner decides
-    outbox_.push_back(Insertion{-1, i, path_to(own_from_), std::move(v), room, true});
-    return;
-  }
-  for (const SleepEntry& s : frames_[i].sleep)
-    if (weak_initial(s.tid, &s.ev, v, nullptr, room)) return;  // explored (or to be) from a sleeping thread
-  insert(frames_[i].root, i, std::move(v), room, false, nullptr);
 }
 
 void Dpor::analyse_race(const sim::Execution& x, uint32_t i, uint32_t j, Event moved) {
@@ -353,7 +321,9 @@ void Dpor::analyse_race(const sim::Execution& x, uint32_t i, uint32_t j, Event m
   v.push_back(VEv{moved.tid, moved});
   // Steps left under the bound once v has run from the state before step i.
   const int64_t room = static_cast<int64_t>(max_steps_) - static_cast<int64_t>(i) - static_cast<int64_t>(v.size());
-  place(i, std::move(v), room);
+  for (const SleepEntry& s : frames_[i].sleep)
+    if (weak_initial(s.tid, &s.ev, v, nullptr, room)) return;  // explored (or to be) from a sleeping thread
+  insert(frames_[i].root, std::move(v), room);
 }
 
 bool Dpor::releases(uint32_t i, uint32_t j, const Event& r, const std::vector<VEv>& v) const {
@@ -455,33 +425,19 @@ bool Dpor::end(sim::Execution& x, sim::Outcome o) {
   for (const auto& [i, j] : races_)
     if (j >= branch_) analyse_race(x, i, j, steps_[j].ev);
   if (o == sim::Outcome::StepBound) cut_races(x);
-  return backtrack(steps_.size());
-}
-
-bool Dpor::backtrack(size_t d) {
-  // Back to the deepest state with something left to explore.
-  waiting_ = false;
+  // Backtrack to the deepest state with something left to explore.
+  size_t d = steps_.size();
   frames_.resize(d + 1);
-  for (size_t k = d; k-- > base_;) {
+  for (size_t k = d; k-- > 0;) {
     Frame& f = frames_[k];
-    if (f.chosen >= 0) {
-      const Node& c = nodes_[f.chosen];
-      f.sleep.push_back(SleepEntry{c.tid, c.ev});
-      drop_first_child(f.root);
-      f.chosen = -1;
-    }
-    // A branch handed out and explored by another worker is explored here.
-    for (int32_t c = nodes_[f.root].first_child; c >= 0 && nodes_[c].task >= 0 && nodes_[c].task_done;
-         c = nodes_[f.root].first_child) {
-      f.sleep.push_back(SleepEntry{nodes_[c].tid, nodes_[c].ev});
-      drop_first_child(f.root);
-    }
-    const int32_t next = nodes_[f.root].first_child;
-    if (next >= 0) {
+    const Node& c = nodes_[f.chosen];
+    f.sleep.push_back(SleepEntry{c.tid, c.ev});
+    drop_first_child(f.root);
+    f.chosen = -1;
+    if (nodes_[f.root].first_child >= 0) {
       branch_ = k;
       frames_.resize(k + 1);
-      waiting_ = nodes_[next].task >= 0;  // handed out and not done yet: wait for it
-      return !waiting_;
+      return true;
     }
   }
   exhausted_ = true;

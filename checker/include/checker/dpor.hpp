@@ -19,16 +19,9 @@
 // starved by the cut included (tests/dpor_bound_test.cpp, and the oracle on bounded worlds).
 //
 // A preemption bound is a different search: context_bound.hpp.
-//
-// One search on several workers (parallel_search.hpp): a Dpor can also explore one subtree of the
-// search tree, a Task handed out by another Dpor (split). The frames above the subtree's root
-// belong to the workers that own them: a race that reverses there leaves as an Insertion (outbox)
-// for that owner, and an insertion that descends into a handed-out branch is forwarded to the
-// worker exploring it (take). dpor_split.cpp holds that half.
 #pragma once
 #include <array>
 #include <deque>
-#include <optional>
 #include <vector>
 
 #include "checker/strategy.hpp"
@@ -38,40 +31,7 @@ namespace vcpucheck::checker {
 class Dpor final : public Strategy {
  public:
   struct Options {};
-  struct SleepEntry {
-    sim::ThreadId tid;
-    sim::Event ev;
-  };
-  struct VEv {
-    sim::ThreadId tid;
-    sim::Event ev;
-  };
-  struct TreeNode {  // a wakeup-tree node in preorder, with how many children follow it
-    sim::ThreadId tid;
-    sim::Event ev;
-    bool ev_known = false;
-    uint32_t children = 0;
-  };
-  // A subtree handed to another worker: the branch taken at the state before step prefix.size().
-  struct Task {
-    std::vector<sim::ThreadId> prefix;  // the schedule to the state the branch starts from
-    std::vector<SleepEntry> sleep;      // that state's sleep set, and the siblings ordered before the branch
-    std::vector<TreeNode> tree;         // the branch and the wakeup sequences below it
-  };
-  // A wakeup sequence for a part of the tree another worker explores.
-  struct Insertion {
-    int32_t to_task = -1;  // forwarded into this handed-out branch; -1: to the owner of `frame`
-    uint32_t frame = 0;    // the sequence starts at the state before this step
-    // The sending worker's path to its subtree: siblings ordered before it are explored by the
-    // time a sequential search reaches it, so they count as asleep.
-    std::vector<sim::ThreadId> origin;
-    std::vector<VEv> v;
-    int64_t room = 0;
-    bool check_sleep = true;  // false when forwarded down: the sleep sets above were checked
-  };
-
   explicit Dpor(Options o = {});
-  explicit Dpor(const Task& t);
 
   const char* name() const override { return "dpor"; }
   sim::ThreadId pick(const sim::Execution& x, const std::vector<sim::ThreadId>& enabled) override;
@@ -82,20 +42,6 @@ class Dpor final : public Strategy {
   bool exhausted() const override { return exhausted_; }
   StrategyStats stats() const override { return stats_; }
 
-  // Parallel search (dpor_split.cpp).
-  // The depth of the branch split() would hand out, or SIZE_MAX when there is none.
-  size_t split_depth() const;
-  // Hands out the last branch not yet started at the shallowest state that has one; `task`
-  // names the worker that will explore it.
-  Task split(int32_t task);
-  // Takes a sequence from another worker. May forward parts of it (outbox).
-  void take(const Insertion& in);
-  std::vector<Insertion>& outbox() { return outbox_; }
-  // The handed-out branch `task` is explored; the search goes on past it when it was waiting there.
-  void child_done(int32_t task);
-  // Stopped at a handed-out branch still being explored.
-  bool waiting() const { return waiting_; }
-
  private:
   using Clock = std::array<uint32_t, sim::kMaxThreads>;
   struct Step {
@@ -103,19 +49,24 @@ class Dpor final : public Strategy {
     uint32_t tidx;  // 1-based index of the event within its thread
     Clock clock;    // events of each thread that happen before or at this one
   };
+  struct SleepEntry {
+    sim::ThreadId tid;
+    sim::Event ev;
+  };
   struct Node {  // wakeup-tree node: one thread's next event
     sim::ThreadId tid;
     sim::Event ev;
     bool ev_known = false;
     int32_t first_child = -1, last_child = -1, next_sibling = -1;
-    int32_t task = -1;       // handed out: explored by that worker (its children are there)
-    bool task_done = false;  // and that worker is done
   };
   struct Frame {  // the state before one step of the current path
     int32_t root = -1;        // node whose children are this state's wakeup tree
     int32_t chosen = -1;      // the child the current path took
     std::vector<SleepEntry> sleep;
-    size_t inherited = 0;     // sleep[inherited..] are the children explored from here
+  };
+  struct VEv {
+    sim::ThreadId tid;
+    sim::Event ev;
   };
 
   bool happens_before(uint32_t i, uint32_t j) const {
@@ -140,15 +91,7 @@ class Dpor final : public Strategy {
   void cut_races(const sim::Execution& x);
   bool weak_initial(sim::ThreadId q, const sim::Event* qev, const std::vector<VEv>& v,
                     size_t* pos, int64_t room) const;
-  // Puts v into the wakeup tree of the state before step `frame`, here or at its owner.
-  void place(uint32_t frame, std::vector<VEv> v, int64_t room);
-  // Inserts v below `node`, the root of the state before step `depth`. Remote: from another
-  // worker, whose path is `origin` (null once the walk leaves it).
-  void insert(int32_t node, uint32_t depth, std::vector<VEv> v, int64_t room, bool remote,
-              const std::vector<sim::ThreadId>* origin);
-  // Backtracks from the state before step `from` to the deepest with a branch left to take.
-  bool backtrack(size_t from);
-  std::vector<sim::ThreadId> path_to(size_t depth) const;
+  void insert(int32_t root, std::vector<VEv> v, int64_t room);
   int32_t new_node(sim::ThreadId t);
   void add_child(int32_t parent, int32_t child);
   void drop_first_child(int32_t parent);
@@ -171,11 +114,6 @@ class Dpor final : public Strategy {
   std::vector<int32_t> free_nodes_;
   size_t branch_ = 0;  // frames below this index are replayed, not chosen
   bool exhausted_ = false;
-  // Parallel search: this worker owns the states from own_from_ on; the state before step base_
-  // holds its branch (the root search: both 0).
-  size_t own_from_ = 0, base_ = 0;
-  bool waiting_ = false;
-  std::vector<Insertion> outbox_;
   StrategyStats stats_;
 };
 

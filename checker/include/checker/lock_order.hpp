@@ -19,9 +19,6 @@ class LockOrderGraph final : public sim::Observer {
   // The first cycle (by lock name order), as a violation; nullopt when the order is consistent.
   std::optional<sim::Violation> find_inversion() const;
   size_t edge_count() const { return edges_.size(); }
-  // Adds the edges of another search's graph (a parallel search's workers); an edge both have
-  // keeps this graph's description.
-  void merge(const LockOrderGraph& o) { edges_.insert(o.edges_.begin(), o.edges_.end()); }
 
  private:
   struct EdgeInfo {
