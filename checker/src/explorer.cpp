@@ -125,6 +125,7 @@ struct Worker::Impl {
   sim::Resources resources;  // outlives every execution: emulator engines are opened once
   sim::FiberPool pool;
   HbDetector hb;
+  std::vector<sim::Event> events;  // the last execution's event storage, for the next
 };
 
 Worker::Worker(size_t stack_size) : impl(std::make_unique<Impl>(stack_size)) {}
@@ -135,6 +136,12 @@ bool Search::step(Worker& w) {
   const ExploreOptions& opt = o_;
   sim::Execution x(w.impl->pool, opt.bounds);
   x.resources = &w.impl->resources;
+  x.reuse_event_storage(std::move(w.impl->events));
+  struct KeepEvents {  // on every way out
+    sim::Execution& x;
+    std::vector<sim::Event>& to;
+    ~KeepEvents() { to = x.take_event_storage(); }
+  } keep{x, w.impl->events};
   const size_t edges = lock_order_.edge_count();
   sim::Outcome o = run_checked(x, w.impl->pool, s_, w.impl->hb, &lock_order_, setup_);
   if (lock_order_.edge_count() != edges) last_growth_ = record_execution(x, o);

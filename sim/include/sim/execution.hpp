@@ -235,6 +235,13 @@ class Execution {
   const ThreadInfo& thread(ThreadId t) const { return threads_[t.v]; }
   size_t thread_count() const { return threads_.size(); }
   const std::vector<Event>& events() const { return events_; }
+  // Whoever runs many executions hands the storage of one's events to the next (cleared, its
+  // capacity kept), so a long execution does not grow a fresh vector every time.
+  void reuse_event_storage(std::vector<Event>&& v) {
+    v.clear();
+    if (v.capacity() > events_.capacity()) events_ = std::move(v);
+  }
+  std::vector<Event> take_event_storage() { return std::move(events_); }
   const std::vector<Link>& links() const { return links_; }
   // Every scheduling decision, in order. One longer than events() when the last picked operation
   // stopped the execution before it completed (a double free, a use after free).
