@@ -1,8 +1,9 @@
-// DPOR throughput on the standard benchmark programs: readers(15), lastzero(15), opt_lock(11).
+// DPOR throughput on the standard benchmark programs: readers(15), lastzero(15), opt_lock(11),
+// and GenMC's synthetic coa(5), big0 and fib_bench(5) (many writers to few words).
 // Prints, per program, the executions explored (checked against the known trace counts),
 // wall time, executions/s and steps/s. A benchmark, not a test: run it on a quiet machine.
 //
-//   build/bench/dpor_bench [readers|lastzero|opt_lock|all]
+//   build/bench/dpor_bench [readers|lastzero|opt_lock|coa|big0|fib_bench|all]
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -68,6 +69,32 @@ int main(int argc, char** argv) {
           {{"name", "T1"}, {"ops", {{{"op", "attempts"}, {"args", {{"id", 1}}}}}}}}},
         {"expect", {{"verdict", "pass"}}}},
        300090},
+      {"coa(5)",
+       {{"model", "bench.coa"},
+        {"threads",
+         {{{"name", "one"}, {"ops", {{{"op", "one"}}}}},
+          {{"name", "two"}, {"ops", {{{"op", "two"}}}}},
+          {{"name", "T"}, {"count", 4}, {"ops", {{{"op", "n"}, {"args", {{"i", "$i"}}}}}}}}},
+        {"expect", {{"verdict", "pass"}}}},
+       49776},
+      {"big0",
+       {{"model", "bench.big0"},
+        {"threads",
+         {{{"name", "one"}, {"ops", {{{"op", "one"}}}}},
+          {{"name", "two"}, {"ops", {{{"op", "two"}}}}},
+          {{"name", "three"}, {"ops", {{{"op", "three"}}}}},
+          {{"name", "four"}, {"ops", {{{"op", "four"}}}}}}},
+        {"expect", {{"verdict", "pass"}}}},
+       69112},
+      {"fib_bench(5)",
+       {{"model", "bench.fib_bench"},
+        {"params", {{"n", 5}}},
+        {"threads",
+         {{{"name", "t1"}, {"ops", {{{"op", "x"}}}}},
+          {{"name", "t2"}, {"ops", {{{"op", "y"}}}}},
+          {{"name", "t3"}, {"ops", {{{"op", "check"}}}}}}},
+        {"expect", {{"verdict", "pass"}}}},
+       218243},
   };
   int rc = 0;
   for (const Case& c : cases)

@@ -53,3 +53,11 @@ TEST_CASE("dpor: casrot(N), a failed CAS being a read") {
     check(casrot(n), expected[n]);
   }
 }
+
+TEST_CASE("dpor: GenMC's coa(N), many writers to two words (GenMC's sc.mo counts)") {
+  const uint64_t expected[] = {0, 4, 15, 130, 2028};
+  for (int n = 1; n <= 4; ++n) {
+    CAPTURE(n);
+    check(genmc_coa(n), expected[n]);
+  }
+}

@@ -93,6 +93,13 @@ inline json opt_lock(int n) {
           {"expect", {{"verdict", "pass"}}}};
 }
 
+// GenMC's CoA: writers "one" and "two" of x, and n-1 writers of y and z.
+inline json genmc_coa(int n) {
+  json threads = {{{"name", "one"}, {"ops", {{{"op", "one"}}}}}, {{"name", "two"}, {"ops", {{{"op", "two"}}}}}};
+  if (n > 1) threads.push_back({{"name", "T"}, {"count", n - 1}, {"ops", {{{"op", "n"}, {"args", {{"i", "$i"}}}}}}});
+  return {{"model", "bench.coa"}, {"threads", threads}, {"expect", {{"verdict", "pass"}}}};
+}
+
 inline json casrot(int n) {
   return {{"model", "bench.casrot"},
           {"threads", {{{"name", "T"}, {"count", n}, {"ops", {{{"op", "cas"}, {"args", {{"i", "$i"}}}}}}}}},
