@@ -93,8 +93,9 @@ class Worker {
   std::unique_ptr<Impl> impl;
 };
 
-// One search advanced an execution at a time: explore() runs it to its end; a parallel search
-// (parallel_search.hpp) runs slices of several, each on whichever worker is free.
+// One search advanced an execution at a time: explore() runs it to its end. The seam for a
+// parallel search (docs/parallel-search.md): slices of several searches, each on whichever
+// worker is free, their results and lock-order graphs merged.
 class Search {
  public:
   Search(Strategy& s, const Setup& setup, const ExploreOptions& o) : s_(s), setup_(setup), o_(o) {}
