@@ -32,17 +32,20 @@ class HbDetector final : public sim::Observer {
 
  private:
   using Clock = std::array<uint32_t, sim::kMaxThreads>;
+  // No member initializers: a cell's 32 read slots are valid only where `readers` has their bit,
+  // so a new cell is one zeroing of its bytes, not 32 slot constructions (cells are made anew
+  // for every execution).
   struct Access {
-    uint32_t epoch = 0;  // the accessing thread's own clock component; 0 = none
-    int64_t step = -1;
-    bool atomic = false;
+    uint32_t epoch;  // the accessing thread's own clock component; 0 = none
+    int64_t step;
+    bool atomic;
   };
   struct Cell {
     Clock sync{};                  // what an acquire of this object learns
     int64_t sync_step = -1;        // the last step that released into sync (-1: none)
     sim::ThreadId sync_tid;
     sim::ThreadId wtid;            // last write
-    Access write;
+    Access write{0, -1, false};
     uint32_t readers = 0;                          // threads with a read since the last write
     std::array<Access, sim::kMaxThreads> reads;    // last read per thread (valid where readers has the bit)
     bool initialized = false;
