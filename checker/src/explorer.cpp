@@ -187,21 +187,17 @@ bool Search::step(Worker& w) {
   return !opt.keep_going || opt.keep_going();
 }
 
-void add_lock_inversion(ExploreResult& r, const LockOrderGraph& g, const std::optional<ExecutionRecord>& last_growth) {
-  if (r.counterexample) return;
-  if (auto inv = g.find_inversion()) {
-    ExecutionRecord rec = *last_growth;  // an inversion needs edges, so some execution added one
-    rec.outcome = sim::Outcome::Violation;
-    rec.violation = inv;
-    r.counterexample = std::move(rec);
-  }
-}
-
 ExploreResult Search::finish() {
   r_.exhausted = s_.exhausted();
   r_.stats = s_.stats();
   r_.bounded = r_.bounded || s_.bounded() || r_.step_bounded > 0;
-  add_lock_inversion(r_, lock_order_, last_growth_);
+  if (!r_.counterexample)
+    if (auto inv = lock_order_.find_inversion()) {
+      ExecutionRecord rec = *last_growth_;  // an inversion needs edges, so some execution added one
+      rec.outcome = sim::Outcome::Violation;
+      rec.violation = inv;
+      r_.counterexample = std::move(rec);
+    }
   return r_;
 }
 

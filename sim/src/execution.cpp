@@ -52,7 +52,7 @@ void Execution::require_thread(const char* what, const Loc& loc) const {
                      " while the model builds its initial state (no thread runs yet): do it in an operation");
 }
 
-Execution::Execution(FiberPool& pool, Bounds bounds) : pool_(pool), bounds_(bounds) { events_.reserve(256); }
+Execution::Execution(FiberPool& pool, Bounds bounds) : pool_(pool), bounds_(bounds) {}
 
 Execution::~Execution() {
   stop_threads();

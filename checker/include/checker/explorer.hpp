@@ -103,8 +103,6 @@ class Search {
   // to run, a violation ended it, the execution budget is spent, or it was interrupted.
   bool step(Worker& w);
   const ExploreResult& result() const { return r_; }
-  const LockOrderGraph& lock_order() const { return lock_order_; }
-  const std::optional<ExecutionRecord>& last_growth() const { return last_growth_; }
   // The verdict: the strategy's state, and a lock-order inversion when nothing else was found.
   ExploreResult finish();
 
@@ -116,10 +114,6 @@ class Search {
   LockOrderGraph lock_order_;
   std::optional<ExecutionRecord> last_growth_;  // the last execution that added a lock-order edge
 };
-
-// A counterexample from the lock-order graph when r has none: the inversion, shown on the last
-// execution that added an edge.
-void add_lock_inversion(ExploreResult& r, const LockOrderGraph& g, const std::optional<ExecutionRecord>& last_growth);
 
 // Runs exactly one execution under `s` (replay) and records it. A lock-order inversion within
 // that one execution is its verdict when nothing else went wrong.

@@ -238,8 +238,8 @@ class Execution {
   // Whoever runs many executions hands the storage of one's events to the next (cleared, its
   // capacity kept), so a long execution does not grow a fresh vector every time.
   void reuse_event_storage(std::vector<Event>&& v) {
-    v.clear();
-    if (v.capacity() > events_.capacity()) events_ = std::move(v);
+    events_ = std::move(v);
+    events_.clear();
   }
   std::vector<Event> take_event_storage() { return std::move(events_); }
   const std::vector<Link>& links() const { return links_; }
