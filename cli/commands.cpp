@@ -73,7 +73,9 @@ const std::vector<CommandSpec>& commands() {
        "Explore one scenario's interleavings; on a violation print the report, write the minimized trace and the "
        "command that replays it.",
        with_search({{"trace-out", "PATH", "where to write the counterexample trace (default: traces-out/ mirroring "
-                                          "the scenario's path)"}})},
+                                          "the scenario's path)"},
+                    {"jobs", "N", "dpor: host threads the one search runs on (default 1; the result is the same for "
+                                  "every N)"}})},
       {"replay", false, "TRACE", "a trace written by explore or run (traces/trace.schema.json)", "Re-execute a trace, print its interleaved event log, and check it still reproduces.",
        {{"verbose", nullptr, "add each step's raw operation, object and value"}}},
       {"run", false, "PATHS", "scenario files, and directories searched for them (*.trace.json files are not scenarios)",

@@ -12,6 +12,7 @@
 
 #include "checker/context_bound.hpp"
 #include "checker/dpor.hpp"
+#include "checker/parallel_dpor.hpp"
 #include "checker/simple_strategies.hpp"
 #include "cli.hpp"
 #include "monitor.hpp"
@@ -42,6 +43,9 @@ std::optional<InapplicableOption> inapplicable_option(const std::string& strateg
     return InapplicableOption{"--depth", "the bug depth of pct", [](Overrides& x) { x.depth.reset(); }};
   if (o.preemptions && strategy != "dpor")
     return InapplicableOption{"--preemptions", "the preemption bound of dpor", [](Overrides& x) { x.preemptions.reset(); }};
+  if (o.search_jobs > 1 && (strategy != "dpor" || o.preemptions || o.keep_going))
+    return InapplicableOption{"--jobs", "the threads of one exhaustive dpor search (not with --preemptions or "
+                                        "--keep-going)", [](Overrides& x) { x.search_jobs = 1; }};
   if (o.seed && strategy == "dpor")
     return InapplicableOption{"--seed", "dpor is exhaustive: it draws no random numbers", [](Overrides& x) { x.seed.reset(); }};
   return std::nullopt;
@@ -96,7 +100,10 @@ Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& 
       return out.findings.size() >= out.max_violations;
     };
   try {
-    out.result = checker::explore(*strategy, setup, o);
+    if (ov.search_jobs > 1 && !keep_going && spec.name == "dpor" && !spec.preemptions)
+      out.result = checker::explore_dpor(setup, o, ov.search_jobs);
+    else
+      out.result = checker::explore(*strategy, setup, o);
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();  // the search's own
     auto& cx = out.result.counterexample;
     // Without keep-going the counterexample is the one finding; with it, a counterexample the
@@ -307,6 +314,7 @@ std::string file_hash(const std::string& path) {
 int cmd_explore(const models::Registry& reg, const Parsed& p) {
   if (p.positional.size() != 1) throw UsageError("explore takes exactly one scenario file");
   Overrides ov = overrides_from(p);
+  ov.search_jobs = static_cast<unsigned>(p.number("jobs", 1, 256).value_or(1));
   const ProgressOptions po = progress_options(p);
   models::Scenario s = models::load_scenario(p.positional[0], reg);
   models::StrategySpec spec = effective_strategy(s, ov);

@@ -1,6 +1,8 @@
 // The soundness oracle (tests/oracle.hpp): a naive search over every schedule, no reduction.
 #include "oracle.hpp"
 
+#include "checker/parallel_dpor.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <unordered_set>
 
 #include "checker/context_bound.hpp"
+#include "checker/parallel_dpor.hpp"
 #include "checker/trace_hash.hpp"
 #include "support.hpp"
 
@@ -118,12 +121,46 @@ std::set<std::string> outcomes(checker::Strategy& s, const checker::Setup& world
 
 }  // namespace
 
+void same_result(const checker::ExploreResult& a, const checker::ExploreResult& b) {
+  CHECK(a.executions == b.executions);
+  CHECK(a.complete == b.complete);
+  CHECK(a.deadlocks == b.deadlocks);
+  CHECK(a.step_bounded == b.step_bounded);
+  CHECK(a.blocked == b.blocked);
+  CHECK(a.steps == b.steps);
+  CHECK(a.max_steps_seen == b.max_steps_seen);
+  CHECK(a.exhausted == b.exhausted);
+  CHECK(a.bounded == b.bounded);
+  CHECK(a.stats.blocked == b.stats.blocked);
+  CHECK(a.stats.infeasible == b.stats.infeasible);
+  CHECK(a.stats.aborted == b.stats.aborted);
+  REQUIRE(a.counterexample.has_value() == b.counterexample.has_value());
+  if (!a.counterexample) return;
+  CHECK(a.counterexample->schedule == b.counterexample->schedule);
+  CHECK(a.counterexample->outcome == b.counterexample->outcome);
+  REQUIRE(a.counterexample->violation.has_value() == b.counterexample->violation.has_value());
+  if (a.counterexample->violation) CHECK(a.counterexample->violation->message == b.counterexample->violation->message);
+}
+
+void same_in_parallel(const checker::Setup& world, uint64_t max_steps) {
+  checker::ExploreOptions opt;
+  opt.bounds.max_steps = max_steps;
+  opt.bounds.memory = g_memory;
+  checker::Dpor d;
+  const checker::ExploreResult a = checker::explore(d, world, opt);
+  for (unsigned jobs : {1u, 3u}) {
+    CAPTURE(jobs);
+    same_result(a, checker::explore_dpor(world, opt, jobs, nullptr, true));
+  }
+}
+
 void same_dpor_outcomes(const checker::Setup& world, uint64_t max_steps) {
   checker::Dpor d;
   Naive n;
   uint64_t blocked = 0;
   auto a = outcomes(d, world, max_steps, &blocked);
   auto b = outcomes(n, world, max_steps);
+  same_in_parallel(world, max_steps);
   // Known gap: at a step bound under TSO, some planned prefixes cannot run (blocked). The outcome
   // sets still agree.
   if (max_steps >= 200) CHECK(blocked == 0);
@@ -147,6 +184,7 @@ void same_outcomes(const checker::Setup& world, uint64_t max_steps, bool tso_too
   Naive n;
   uint64_t blocked = 0;
   auto a = outcomes(d, world, max_steps, &blocked);
+  same_in_parallel(world, max_steps);
   std::map<std::string, uint32_t> fewest;
   auto b = outcomes(n, world, max_steps, nullptr, &n, &fewest);
   CHECK(blocked == 0);

@@ -27,6 +27,14 @@ void same_outcomes(const checker::Setup& world, uint64_t max_steps = 200, bool t
 // DPOR against every schedule only (no context bounding), under g_memory.
 void same_dpor_outcomes(const checker::Setup& world, uint64_t max_steps);
 
+// Two results of one search are the same in every field the user sees (counts, statistics,
+// verdict, counterexample).
+void same_result(const checker::ExploreResult& a, const checker::ExploreResult& b);
+
+// The parallel search (parallel_dpor.hpp), on one thread and on three, handing out a branch at
+// every chance, gives the sequential search's result (same_result), under g_memory.
+void same_in_parallel(const checker::Setup& world, uint64_t max_steps);
+
 // The number of distinct traces among every schedule (naive search, deduplicated by the trace
 // fingerprint): what an optimal DPOR must explore exactly.
 size_t distinct_traces(const checker::Setup& world);

@@ -27,6 +27,7 @@ int32_t Dpor::new_node(ThreadId t) {
     nodes_.emplace_back();
   }
   nodes_[n].tid = t;
+  nodes_[n].stamp = executions_;
   return n;
 }
 
@@ -83,6 +84,8 @@ ThreadId Dpor::pick(const sim::Execution& x, const std::vector<ThreadId>& enable
   const size_t i = x.steps();
   Frame& f = frames_[i];
   auto is_enabled = [&](ThreadId t) { return std::binary_search(enabled.begin(), enabled.end(), t); };
+  f.enabled = 0;
+  for (ThreadId t : enabled) f.enabled |= 1u << t.v;
   if (i < branch_) {  // replaying the path to the branching state
     ThreadId t = nodes_[f.chosen].tid;
     if (!is_enabled(t))
@@ -270,6 +273,7 @@ bool Dpor::weak_initial(ThreadId q, const Event* qev, const std::vector<VEv>& v,
 }
 
 void Dpor::insert(int32_t node, std::vector<VEv> v, int64_t room) {
+  int32_t handed = -1;  // a handed-out branch the sequence goes into
   for (;;) {
     if (v.empty()) return;
     int32_t next = -1;
@@ -283,11 +287,17 @@ void Dpor::insert(int32_t node, std::vector<VEv> v, int64_t room) {
     }
     if (next < 0) break;
     if (nodes_[next].first_child < 0) return;  // a leaf already starts an equivalent sequence
+    if (nodes_[next].handout) handed = next;
+    nodes_[next].stamp = executions_;
     if (pos < v.size())
       v.erase(v.begin() + static_cast<long>(pos));
     else
       --room;  // one step of the bound spent on an event v does not contain
     node = next;
+  }
+  if (handed >= 0 && !nodes_[handed].changed) {
+    nodes_[handed].changed = true;
+    changed_.push_back(nodes_[handed].handout);
   }
   for (const VEv& w : v) {
     int32_t c = new_node(w.tid);
@@ -323,7 +333,7 @@ void Dpor::analyse_race(const sim::Execution& x, uint32_t i, uint32_t j, Event m
   const int64_t room = static_cast<int64_t>(max_steps_) - static_cast<int64_t>(i) - static_cast<int64_t>(v.size());
   for (const SleepEntry& s : frames_[i].sleep)
     if (weak_initial(s.tid, &s.ev, v, nullptr, room)) return;  // explored (or to be) from a sleeping thread
-  insert(frames_[i].root, std::move(v), room);
+  place(i, std::move(v), room);
 }
 
 bool Dpor::releases(uint32_t i, uint32_t j, const Event& r, const std::vector<VEv>& v) const {
@@ -422,11 +432,15 @@ void Dpor::cut_races(const sim::Execution& x) {
 }
 
 bool Dpor::end(sim::Execution& x, sim::Outcome o) {
+  ++executions_;
   for (const auto& [i, j] : races_)
     if (j >= branch_) analyse_race(x, i, j, steps_[j].ev);
   if (o == sim::Outcome::StepBound) cut_races(x);
-  // Backtrack to the deepest state with something left to explore.
-  size_t d = steps_.size();
+  return backtrack(steps_.size());
+}
+
+bool Dpor::backtrack(size_t d) {
+  // Back to the deepest state with something left to explore.
   frames_.resize(d + 1);
   for (size_t k = d; k-- > 0;) {
     Frame& f = frames_[k];
@@ -434,9 +448,13 @@ bool Dpor::end(sim::Execution& x, sim::Outcome o) {
     f.sleep.push_back(SleepEntry{c.tid, c.ev});
     drop_first_child(f.root);
     f.chosen = -1;
-    if (nodes_[f.root].first_child >= 0) {
-      branch_ = k;
+    if (const int32_t next = nodes_[f.root].first_child; next >= 0) {
       frames_.resize(k + 1);
+      if (nodes_[next].handout) {
+        awaiting_ = static_cast<int64_t>(k);
+        return true;
+      }
+      branch_ = k;
       return true;
     }
   }

@@ -131,10 +131,9 @@ struct Worker::Impl {
 Worker::Worker(size_t stack_size) : impl(std::make_unique<Impl>(stack_size)) {}
 Worker::~Worker() = default;
 
-bool Search::step(Worker& w) {
-  ExploreResult& r = r_;
-  const ExploreOptions& opt = o_;
-  sim::Execution x(w.impl->pool, opt.bounds);
+ExecutionSummary Search::run(Worker& w, bool& more) {
+  ExecutionSummary s;
+  sim::Execution x(w.impl->pool, o_.bounds);
   x.resources = &w.impl->resources;
   x.reuse_event_storage(std::move(w.impl->events));
   struct KeepEvents {  // on every way out
@@ -142,17 +141,33 @@ bool Search::step(Worker& w) {
     std::vector<sim::Event>& to;
     ~KeepEvents() { to = x.take_event_storage(); }
   } keep{x, w.impl->events};
-  const size_t edges = lock_order_.edge_count();
+  s.edges_from = lock_order_.edge_count();
   sim::Outcome o = run_checked(x, w.impl->pool, s_, w.impl->hb, &lock_order_, setup_);
-  if (lock_order_.edge_count() != edges) last_growth_ = record_execution(x, o);
+  s.edges_to = lock_order_.edge_count();
+  if (s.edges_to != s.edges_from) s.growth = std::make_shared<const ExecutionRecord>(record_execution(x, o));
   // The strategy reads the threads' pending operations; then the waiting threads are stopped,
   // and a model that swallows the stop makes the execution a model error.
-  bool more = s_.end(x, o);
-  r.steps += x.steps();
-  r.max_steps_seen = std::max<uint64_t>(r.max_steps_seen, x.steps());
-  if (!s_.repeated()) {  // a repeat of an explored trace is not counted again
-    if (o != sim::Outcome::Blocked) ++r.executions;  // blocked ones are counted apart
-    switch (o) {
+  more = s_.end(x, o);
+  s.outcome = o;
+  s.steps = x.steps();
+  s.repeated = s_.repeated();
+  x.stop_threads();
+  if (x.violation()) {
+    s.deadlock = x.violation()->kind == sim::ViolationKind::Deadlock;
+    s.violation = std::make_shared<const ExecutionRecord>(
+        record_execution(x, x.violation()->kind == sim::ViolationKind::ModelError ? sim::Outcome::Violation : o));
+  }
+  return s;
+}
+
+bool Search::account(const ExecutionSummary& s, const LockOrderGraph& graph) {
+  ExploreResult& r = r_;
+  if (s.growth && (&graph == &lock_order_ || lock_order_.merge(graph, s.edges_from, s.edges_to))) last_growth_ = s.growth;
+  r.steps += s.steps;
+  r.max_steps_seen = std::max<uint64_t>(r.max_steps_seen, s.steps);
+  if (!s.repeated) {  // a repeat of an explored trace is not counted again
+    if (s.outcome != sim::Outcome::Blocked) ++r.executions;  // blocked ones are counted apart
+    switch (s.outcome) {
       case sim::Outcome::Complete: ++r.complete; break;
       case sim::Outcome::StepBound: ++r.step_bounded; break;
       case sim::Outcome::Blocked: ++r.blocked; break;
@@ -160,31 +175,49 @@ bool Search::step(Worker& w) {
       case sim::Outcome::Violation: break;
     }
   }
-  x.stop_threads();
-  if (x.violation()) {
-    if (x.violation()->kind == sim::ViolationKind::Deadlock) ++r.deadlocks;
-    ExecutionRecord rec =
-        record_execution(x, x.violation()->kind == sim::ViolationKind::ModelError ? sim::Outcome::Violation : o);
-    if (!opt.on_violation || opt.on_violation(rec)) {
-      r.counterexample = std::move(rec);
+  if (s.violation) {
+    if (s.deadlock) ++r.deadlocks;
+    if (!o_.on_violation || o_.on_violation(*s.violation)) {
+      r.counterexample = *s.violation;
       return false;
     }
   }
-  if (opt.live) {
-    opt.live->executions.store(r.executions, std::memory_order_relaxed);
-    opt.live->steps.store(r.steps, std::memory_order_relaxed);
-    opt.live->deepest.store(r.max_steps_seen, std::memory_order_relaxed);
+  if (o_.live) {
+    o_.live->executions.store(r.executions, std::memory_order_relaxed);
+    o_.live->steps.store(r.steps, std::memory_order_relaxed);
+    o_.live->deepest.store(r.max_steps_seen, std::memory_order_relaxed);
   }
+  return true;
+}
+
+bool Search::proceed(bool more) {
   if (!more) return false;
-  if (opt.max_executions && r.executions >= opt.max_executions) {
-    r.bounded = true;
+  if (o_.max_executions && r_.executions >= o_.max_executions) {
+    r_.bounded = true;
     return false;
   }
-  if (opt.stop && opt.stop->load(std::memory_order_relaxed)) {
-    r.interrupted = true;
+  if (o_.stop && o_.stop->load(std::memory_order_relaxed)) {
+    r_.interrupted = true;
     return false;
   }
-  return !opt.keep_going || opt.keep_going();
+  return !o_.keep_going || o_.keep_going();
+}
+
+void Search::absorb(ExecutionSummary& s, const LockOrderGraph& graph) {
+  if (!s.growth) return;
+  const size_t before = lock_order_.edge_count();
+  if (!lock_order_.merge(graph, s.edges_from, s.edges_to)) {
+    s.growth.reset();
+    return;
+  }
+  s.edges_from = before;
+  s.edges_to = lock_order_.edge_count();
+}
+
+bool Search::step(Worker& w) {
+  bool more = false;
+  const ExecutionSummary s = run(w, more);
+  return account(s, lock_order_) && proceed(more);
 }
 
 ExploreResult Search::finish() {

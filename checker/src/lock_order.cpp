@@ -27,7 +27,19 @@ void LockOrderGraph::on_event(sim::Execution& x, const sim::Event& e) {
         break;
       }
     edges_.emplace(key, EdgeInfo{t.name, held_at, sim::where(e.loc)});
+    added_.push_back(key);
   }
+}
+
+bool LockOrderGraph::merge(const LockOrderGraph& from, size_t begin, size_t end) {
+  bool grew = false;
+  for (size_t k = begin; k < end; ++k) {
+    const Key& key = from.added_[k];
+    const bool fresh = edges_.emplace(key, from.edges_.at(key)).second;
+    if (fresh) added_.push_back(key);
+    grew = grew || fresh;
+  }
+  return grew;
 }
 
 std::optional<sim::Violation> LockOrderGraph::find_inversion() const {

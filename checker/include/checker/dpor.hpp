@@ -19,9 +19,19 @@
 // starved by the cut included (tests/dpor_bound_test.cpp, and the oracle on bounded worlds).
 //
 // A preemption bound is a different search: context_bound.hpp.
+//
+// One search on several workers (parallel_dpor.hpp): a pending branch of the current path can be
+// handed out to another Dpor, built from it, that explores exactly the subtree this one would.
+// When backtracking reaches the branch, its exploration is adopted (its races that reach above
+// it are inserted here, in the order they were found) unless a wakeup sequence was inserted into
+// it after it was handed out; then it is taken back and explored here. Either way the search is
+// the sequential one.
 #pragma once
 #include <array>
+#include <cstdint>
 #include <deque>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "checker/strategy.hpp"
@@ -42,6 +52,24 @@ class Dpor final : public Strategy {
   bool exhausted() const override { return exhausted_; }
   StrategyStats stats() const override { return stats_; }
 
+  struct Branch;
+  // Hands out a pending branch of the current path (between executions), marked with id (not
+  // 0); nullopt when there is none.
+  std::optional<Branch> hand_out(uint64_t id);
+  // A search of exactly that branch's subtree.
+  explicit Dpor(const Branch& b);
+  // After end(): backtracking reached a handed-out branch, which must be adopted or taken back
+  // before the next execution; 0 when none.
+  uint64_t awaiting() const { return awaiting_ >= 0 ? nodes_[nodes_[frames_[size_t(awaiting_)].root].first_child].handout : 0; }
+  // Whether a wakeup sequence was inserted into the awaited branch after it was handed out.
+  bool awaited_changed() const { return nodes_[nodes_[frames_[size_t(awaiting_)].root].first_child].changed; }
+  // The awaited branch, explored by `done` (built from it): returns as end() does.
+  bool adopt(Dpor& done);
+  // Explore the awaited branch here after all: returns as end() does.
+  bool take_back();
+  // Handed-out branches that changed since the last call (their explorations are wasted).
+  std::vector<uint64_t> take_changed() { return std::exchange(changed_, {}); }
+
  private:
   using Clock = std::array<uint32_t, sim::kMaxThreads>;
   struct Step {
@@ -57,17 +85,37 @@ class Dpor final : public Strategy {
     sim::ThreadId tid;
     sim::Event ev;
     bool ev_known = false;
+    bool changed = false;  // handed out, and a sequence was inserted into it since
     int32_t first_child = -1, last_child = -1, next_sibling = -1;
+    uint64_t handout = 0;  // the id it was handed out with, 0 when it was not
+    uint64_t stamp = 0;    // the execution that last inserted into its subtree
   };
   struct Frame {  // the state before one step of the current path
     int32_t root = -1;        // node whose children are this state's wakeup tree
     int32_t chosen = -1;      // the child the current path took
+    uint32_t enabled = 0;     // the threads enabled in this state (a mask)
     std::vector<SleepEntry> sleep;
   };
   struct VEv {
     sim::ThreadId tid;
     sim::Event ev;
   };
+  struct Up {  // a wakeup sequence for a state above a handed-out branch's own
+    uint32_t frame;
+    std::vector<VEv> v;
+    int64_t room;
+  };
+
+ public:
+  struct Branch {
+    uint64_t id = 0;
+    uint32_t depth = 0;                          // the state the branch starts from
+    std::vector<Node> path;                      // the step taken at each state before it
+    std::vector<std::vector<SleepEntry>> sleep;  // each state's sleep set, to `depth` included
+    std::vector<Node> subtree;                   // the branch's wakeup subtree, renumbered from 0
+  };
+
+ private:
 
   bool happens_before(uint32_t i, uint32_t j) const {
     const Step& a = steps_[i];
@@ -92,6 +140,11 @@ class Dpor final : public Strategy {
   bool weak_initial(sim::ThreadId q, const sim::Event* qev, const std::vector<VEv>& v,
                     size_t* pos, int64_t room) const;
   void insert(int32_t root, std::vector<VEv> v, int64_t room);
+  // A reversal's sequence for state `frame`: inserted, or kept for the owner of that state.
+  void place(uint32_t frame, std::vector<VEv> v, int64_t room);
+  // Backtracks from state d - 1 towards the initial state: returns as end() does.
+  bool backtrack(size_t d);
+  int32_t copy_in(const std::vector<Node>& from, int32_t at);
   int32_t new_node(sim::ThreadId t);
   void add_child(int32_t parent, int32_t child);
   void drop_first_child(int32_t parent);
@@ -115,6 +168,13 @@ class Dpor final : public Strategy {
   size_t branch_ = 0;  // frames below this index are replayed, not chosen
   bool exhausted_ = false;
   StrategyStats stats_;
+  uint64_t executions_ = 0;  // ended so far, for stamps
+  // parallel search
+  bool task_ = false;        // built from a Branch: states up to base_ belong to its owner
+  uint32_t base_ = 0;
+  std::vector<Up> up_;       // sequences for the owner, in the order they were found
+  int64_t awaiting_ = -1;    // the state whose first branch is handed out and awaited
+  std::vector<uint64_t> changed_;
 };
 
 }  // namespace vcpucheck::checker

@@ -93,16 +93,37 @@ class Worker {
   std::unique_ptr<Impl> impl;
 };
 
-// One search advanced an execution at a time: explore() runs it to its end. The seam for a
-// parallel search (docs/parallel-search.md): slices of several searches, each on whichever
-// worker is free, their results and lock-order graphs merged.
+// What one execution adds to a search's result: run() makes it, account() counts it. In a
+// parallel search (parallel_dpor.hpp) the two happen on different searches.
+struct ExecutionSummary {
+  sim::Outcome outcome = sim::Outcome::Complete;
+  bool repeated = false;  // a repeat of an explored trace: not counted
+  bool deadlock = false;  // its violation is a deadlock
+  uint64_t steps = 0;
+  std::shared_ptr<const ExecutionRecord> violation;  // what it found, when it found something
+  std::shared_ptr<const ExecutionRecord> growth;     // itself, when it added lock-order edges...
+  size_t edges_from = 0, edges_to = 0;               // ...these, of the graph it ran against
+};
+
+// One search advanced an execution at a time: explore() runs it to its end.
 class Search {
  public:
   Search(Strategy& s, const Setup& setup, const ExploreOptions& o) : s_(s), setup_(setup), o_(o) {}
   // Runs one execution on w. False once this search stops for now: its strategy has nothing left
   // to run, a violation ended it, the execution budget is spent, or it was interrupted.
   bool step(Worker& w);
+  // The two halves of step(). run() sets `more` to what the strategy's end() returned.
+  ExecutionSummary run(Worker& w, bool& more);
+  // Counts an execution; `graph` is the lock-order graph it ran against (this search's own, or
+  // another's whose edges are merged here). False when a violation ended the search.
+  bool account(const ExecutionSummary& s, const LockOrderGraph& graph);
+  // After account(): whether the search goes on, given what the strategy said (budget, stop).
+  bool proceed(bool more);
+  // Re-bases a summary made against `graph` onto this search's own graph, merging its edges
+  // (it then counts as growth here only if they were new here).
+  void absorb(ExecutionSummary& s, const LockOrderGraph& graph);
   const ExploreResult& result() const { return r_; }
+  const LockOrderGraph& lock_order() const { return lock_order_; }
   // The verdict: the strategy's state, and a lock-order inversion when nothing else was found.
   ExploreResult finish();
 
@@ -112,7 +133,7 @@ class Search {
   const ExploreOptions& o_;
   ExploreResult r_;
   LockOrderGraph lock_order_;
-  std::optional<ExecutionRecord> last_growth_;  // the last execution that added a lock-order edge
+  std::shared_ptr<const ExecutionRecord> last_growth_;  // the last execution that added a lock-order edge
 };
 
 // Runs exactly one execution under `s` (replay) and records it. A lock-order inversion within

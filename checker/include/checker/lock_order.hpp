@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sim/execution.hpp"
 
@@ -19,12 +20,17 @@ class LockOrderGraph final : public sim::Observer {
   // The first cycle (by lock name order), as a violation; nullopt when the order is consistent.
   std::optional<sim::Violation> find_inversion() const;
   size_t edge_count() const { return edges_.size(); }
+  // Adds the edges `from` added [begin, end) (in the order it added them) that are new here;
+  // true when there was one.
+  bool merge(const LockOrderGraph& from, size_t begin, size_t end);
 
  private:
   struct EdgeInfo {
     std::string thread, held_at, taken_at;
   };
-  std::map<std::pair<std::string, std::string>, EdgeInfo> edges_;
+  using Key = std::pair<std::string, std::string>;
+  std::map<Key, EdgeInfo> edges_;
+  std::vector<Key> added_;  // in the order they were added
 };
 
 }  // namespace vcpucheck::checker

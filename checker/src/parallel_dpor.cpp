@@ -1,0 +1,263 @@
+#include "checker/parallel_dpor.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "checker/dpor.hpp"
+
+namespace vcpucheck::checker {
+
+namespace {
+
+struct Task {
+  uint64_t id = 0;
+  uint64_t parent = 0;  // 0 for the root
+  uint32_t depth = 0;   // in the tree of tasks
+  std::unique_ptr<Dpor> dpor;
+  std::unique_ptr<Search> search;
+  std::vector<ExecutionSummary> done;  // not the root: executions not yet adopted, in order
+  std::vector<uint64_t> children;      // branches it handed out, not yet adopted or dropped
+  enum class State { Ready, Running, Waiting, Finished } state = State::Ready;
+  std::atomic<bool> cancelled{false};
+  uint64_t waiting_for = 0;  // the branch it waits to adopt
+  bool more = true;      // its Dpor has more to explore
+  bool stopped = false;  // ended before its subtree was explored (a violation, an interrupt)
+  uint64_t ran = 0;      // executions it ran
+};
+
+class Pool {
+ public:
+  Pool(const Setup& setup, const ExploreOptions& o, unsigned jobs, bool eager)
+      : setup_(setup), o_(o), jobs_(jobs), eager_(eager), root_search_(root_dpor_, setup, o) {
+    auto root = std::make_unique<Task>();
+    root->id = next_id_++;
+    tasks_.emplace(root->id, std::move(root));
+  }
+
+  ExploreResult run(ParallelStats* stats) {
+    std::vector<std::thread> threads;
+    for (unsigned k = 0; k < jobs_; ++k) threads.emplace_back([this] { worker_main(); });
+    for (std::thread& t : threads) t.join();
+    if (error_) std::rethrow_exception(error_);
+    if (stats) *stats = stats_;
+    return root_search_.finish();
+  }
+
+ private:
+  void worker_main() {
+    try {
+      Worker w(o_.stack_size);
+      std::unique_lock<std::mutex> lock(m_);
+      for (;;) {
+        Task* t = nullptr;
+        while (!over_ && !(t = next_ready())) {
+          hungry_.fetch_add(1);
+          cv_.wait(lock);
+          hungry_.fetch_sub(1);
+        }
+        if (over_) return;
+        t->state = Task::State::Running;
+        lock.unlock();
+        drive(*t, w);
+        lock.lock();
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> g(m_);
+      if (!error_) error_ = std::current_exception();
+      over_ = true;
+      cv_.notify_all();
+    }
+  }
+
+  // The most senior ready task: nearest the root, then the oldest. Under m_.
+  Task* next_ready() {
+    Task* best = nullptr;
+    for (auto& [id, t] : tasks_)
+      if (t->state == Task::State::Ready && (!best || t->depth < best->depth)) best = t.get();
+    return best;
+  }
+
+  Task* find(uint64_t id) {  // under m_
+    auto it = tasks_.find(id);
+    return it == tasks_.end() ? nullptr : it->second.get();
+  }
+
+  bool is_root(const Task& t) const { return t.parent == 0; }
+
+  // Runs t until it waits for a branch, ends, or is dropped. Without m_.
+  void drive(Task& t, Worker& w) {
+    Dpor& dpor = is_root(t) ? root_dpor_ : *t.dpor;
+    Search& search = is_root(t) ? root_search_ : *t.search;
+    for (;;) {
+      if (over_) return;
+      if (t.cancelled) return drop(t);
+      if (const uint64_t awaited = dpor.awaiting()) {
+        std::unique_lock<std::mutex> lock(m_);
+        Task* c = find(awaited);
+        if (!c || c->cancelled || dpor.awaited_changed()) {
+          if (c) cancel(*c);
+          ++stats_.taken_back;
+          lock.unlock();
+          dpor.take_back();
+          continue;
+        }
+        if (c->state != Task::State::Finished) {
+          t.state = Task::State::Waiting;  // c's end makes it ready again
+          t.waiting_for = c->id;
+          return;
+        }
+        lock.unlock();
+        if (!adopt(t, dpor, search, *c)) return;
+        continue;
+      }
+      if (!t.more) return finish(t);
+      if (eager_ || hungry_.load(std::memory_order_relaxed) > 0) hand_out(t, dpor);
+      bool more = false;
+      ExecutionSummary s = search.run(w, more);
+      ++t.ran;
+      cancel_changed(dpor);
+      t.more = more;
+      if (is_root(t)) {
+        if (!search.account(s, search.lock_order()) || !search.proceed(more)) return end();
+      } else {
+        const bool fatal = s.violation && !o_.on_violation;
+        t.done.push_back(std::move(s));
+        if (fatal || (o_.stop && o_.stop->load(std::memory_order_relaxed))) {
+          t.stopped = true;
+          return finish(t);
+        }
+      }
+    }
+  }
+
+  // t adopts its finished branch c. False when that ended the search or t.
+  bool adopt(Task& t, Dpor& dpor, Search& search, Task& c) {
+    bool more = false;
+    if (!c.stopped) more = dpor.adopt(*c.dpor);
+    cancel_changed(dpor);
+    const LockOrderGraph& graph = c.search->lock_order();
+    bool go = true;
+    for (size_t k = 0; k < c.done.size() && go; ++k) {
+      ExecutionSummary& s = c.done[k];
+      if (is_root(t)) {
+        go = search.account(s, graph) && search.proceed(k + 1 < c.done.size() || more);
+      } else {
+        search.absorb(s, graph);
+        t.done.push_back(std::move(s));
+      }
+    }
+    const bool stopped = c.stopped;
+    {
+      std::lock_guard<std::mutex> g(m_);
+      ++stats_.adopted;
+      std::erase(t.children, c.id);
+      tasks_.erase(c.id);
+    }
+    if (is_root(t)) {
+      if (!go || stopped) {
+        end();
+        return false;
+      }
+    } else if (stopped) {
+      t.stopped = true;
+      finish(t);
+      return false;
+    }
+    t.more = more;
+    return true;
+  }
+
+  void hand_out(Task& t, Dpor& dpor) {
+    std::lock_guard<std::mutex> g(m_);
+    size_t ready = 0;
+    for (auto& [id, x] : tasks_) ready += x->state == Task::State::Ready;
+    if (over_ || (eager_ ? ready >= 64 : hungry_.load() <= ready)) return;
+    const uint64_t id = next_id_;
+    std::optional<Dpor::Branch> b = dpor.hand_out(id);
+    if (!b) return;
+    ++next_id_;
+    auto c = std::make_unique<Task>();
+    c->id = id;
+    c->parent = t.id;
+    c->depth = t.depth + 1;
+    c->dpor = std::make_unique<Dpor>(*b);
+    c->search = std::make_unique<Search>(*c->dpor, setup_, o_);
+    t.children.push_back(id);
+    tasks_.emplace(id, std::move(c));
+    ++stats_.handed_out;
+    cv_.notify_one();
+  }
+
+  // The branches t's insertions changed are not the sequential ones any more.
+  void cancel_changed(Dpor& dpor) {
+    std::vector<uint64_t> ids = dpor.take_changed();
+    if (ids.empty()) return;
+    std::lock_guard<std::mutex> g(m_);
+    for (uint64_t id : ids)
+      if (Task* c = find(id)) cancel(*c);
+  }
+
+  // Under m_: c and what it handed out are dropped; the running ones drop themselves.
+  void cancel(Task& c) {
+    if (c.cancelled.exchange(true)) return;
+    for (uint64_t id : c.children)
+      if (Task* g = find(id)) cancel(*g);
+    stats_.wasted += c.ran;
+    if (c.state != Task::State::Running) tasks_.erase(c.id);
+  }
+
+  void drop(Task& t) {  // t was cancelled while it ran
+    std::lock_guard<std::mutex> g(m_);
+    stats_.wasted += t.ran;
+    tasks_.erase(t.id);
+  }
+
+  void finish(Task& t) {
+    if (is_root(t)) return end();
+    std::lock_guard<std::mutex> g(m_);
+    t.state = Task::State::Finished;
+    if (Task* p = find(t.parent); p && p->state == Task::State::Waiting && p->waiting_for == t.id) {
+      p->state = Task::State::Ready;
+      p->waiting_for = 0;
+      cv_.notify_one();
+    }
+  }
+
+  void end() {
+    std::lock_guard<std::mutex> g(m_);
+    over_ = true;
+    cv_.notify_all();
+  }
+
+  const Setup& setup_;
+  const ExploreOptions& o_;
+  const unsigned jobs_;
+  const bool eager_;
+  Dpor root_dpor_;
+  Search root_search_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::map<uint64_t, std::unique_ptr<Task>> tasks_;
+  uint64_t next_id_ = 1;
+  std::atomic<size_t> hungry_{0};  // workers with nothing to run
+  std::atomic<bool> over_{false};
+  std::exception_ptr error_;
+  ParallelStats stats_;
+};
+
+}  // namespace
+
+ExploreResult explore_dpor(const Setup& setup, const ExploreOptions& o, unsigned jobs, ParallelStats* stats, bool eager) {
+  if (jobs <= 1 && !eager) {
+    Dpor d;
+    return explore(d, setup, o);
+  }
+  Pool pool(setup, o, std::max(jobs, 1u), eager);
+  return pool.run(stats);
+}
+
+}  // namespace vcpucheck::checker
