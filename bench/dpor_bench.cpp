@@ -47,9 +47,10 @@ int run(const Case& c, const models::Registry& reg, unsigned jobs) {
               c.name, (unsigned long long)r.executions, (unsigned long long)c.traces, ok ? ", exact" : ", WRONG", secs,
               r.executions / secs, r.steps / secs, (unsigned long long)r.stats.blocked);
   if (jobs > 1)
-    std::printf("%-14s jobs %u: %llu branches handed out, %llu adopted, %llu taken back; %llu executions wasted\n", "",
-                jobs, (unsigned long long)ps.handed_out, (unsigned long long)ps.adopted, (unsigned long long)ps.taken_back,
-                (unsigned long long)ps.wasted);
+    std::printf("%-14s jobs %u: %llu branches handed out, %llu adopted, %llu taken back; %llu executions wasted; "
+                "workers idle %.3f s\n",
+                "", jobs, (unsigned long long)ps.handed_out, (unsigned long long)ps.adopted,
+                (unsigned long long)ps.taken_back, (unsigned long long)ps.wasted, ps.idle_seconds);
   return ok ? 0 : 1;
 }
 

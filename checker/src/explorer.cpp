@@ -149,7 +149,7 @@ ExecutionSummary Search::run(Worker& w, bool& more) {
   // and a model that swallows the stop makes the execution a model error.
   more = s_.end(x, o);
   s.outcome = o;
-  s.steps = x.steps();
+  s.steps = s.max_steps = x.steps();
   s.repeated = s_.repeated();
   x.stop_threads();
   if (x.violation()) {
@@ -160,18 +160,27 @@ ExecutionSummary Search::run(Worker& w, bool& more) {
   return s;
 }
 
+bool ExecutionSummary::fold(const ExecutionSummary& next) {
+  auto plain = [](const ExecutionSummary& s) { return !s.violation && !s.growth; };
+  if (!plain(*this) || !plain(next) || outcome != next.outcome || repeated != next.repeated) return false;
+  count += next.count;
+  steps += next.steps;
+  max_steps = std::max(max_steps, next.max_steps);
+  return true;
+}
+
 bool Search::account(const ExecutionSummary& s, const LockOrderGraph& graph) {
   ExploreResult& r = r_;
   if (s.growth && (&graph == &lock_order_ || lock_order_.merge(graph, s.edges_from, s.edges_to))) last_growth_ = s.growth;
   r.steps += s.steps;
-  r.max_steps_seen = std::max<uint64_t>(r.max_steps_seen, s.steps);
+  r.max_steps_seen = std::max<uint64_t>(r.max_steps_seen, s.max_steps);
   if (!s.repeated) {  // a repeat of an explored trace is not counted again
-    if (s.outcome != sim::Outcome::Blocked) ++r.executions;  // blocked ones are counted apart
+    if (s.outcome != sim::Outcome::Blocked) r.executions += s.count;  // blocked ones are counted apart
     switch (s.outcome) {
-      case sim::Outcome::Complete: ++r.complete; break;
-      case sim::Outcome::StepBound: ++r.step_bounded; break;
-      case sim::Outcome::Blocked: ++r.blocked; break;
-      case sim::Outcome::Deadlock: ++r.deadlocks; break;
+      case sim::Outcome::Complete: r.complete += s.count; break;
+      case sim::Outcome::StepBound: r.step_bounded += s.count; break;
+      case sim::Outcome::Blocked: r.blocked += s.count; break;
+      case sim::Outcome::Deadlock: r.deadlocks += s.count; break;
       case sim::Outcome::Violation: break;
     }
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -12,6 +13,14 @@
 namespace vcpucheck::checker {
 
 namespace {
+
+inline void relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
 
 struct Task {
   uint64_t id = 0;
@@ -56,7 +65,16 @@ class Pool {
         Task* t = nullptr;
         while (!over_ && !(t = next_ready())) {
           hungry_.fetch_add(1);
-          cv_.wait(lock);
+          const auto since = std::chrono::steady_clock::now();
+          // Work usually comes within an execution or two: spin for it a while before sleeping,
+          // since waking a sleeping thread takes longer than a short execution.
+          const uint64_t seen = readied_.load();
+          lock.unlock();
+          for (int k = 0; k < 20000 && readied_.load(std::memory_order_relaxed) == seen && !over_; ++k)
+            relax();
+          lock.lock();
+          if (readied_.load() == seen && !over_) cv_.wait(lock);
+          stats_.idle_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
           hungry_.fetch_sub(1);
         }
         if (over_) return;
@@ -98,7 +116,12 @@ class Pool {
       if (const uint64_t awaited = dpor.awaiting()) {
         std::unique_lock<std::mutex> lock(m_);
         Task* c = find(awaited);
-        if (!c || c->cancelled || dpor.awaited_changed()) {
+        // Where the execution budget runs out inside c the search must stop at that very
+        // execution, which c's folded summaries cannot tell: the root explores c itself.
+        const bool budget = is_root(t) && c && c->state == Task::State::Finished && o_.max_executions &&
+                            search.result().executions + counted(*c) >= o_.max_executions;
+        // A branch no worker has started yet is cheaper to explore here than to wait for.
+        if (!c || c->cancelled || dpor.awaited_changed() || budget || c->state == Task::State::Ready) {
           if (c) cancel(*c);
           ++stats_.taken_back;
           lock.unlock();
@@ -115,7 +138,7 @@ class Pool {
         continue;
       }
       if (!t.more) return finish(t);
-      if (eager_ || hungry_.load(std::memory_order_relaxed) > 0) hand_out(t, dpor);
+      hand_out(t, dpor);
       bool more = false;
       ExecutionSummary s = search.run(w, more);
       ++t.ran;
@@ -125,13 +148,25 @@ class Pool {
         if (!search.account(s, search.lock_order()) || !search.proceed(more)) return end();
       } else {
         const bool fatal = s.violation && !o_.on_violation;
-        t.done.push_back(std::move(s));
+        keep(t, std::move(s));
         if (fatal || (o_.stop && o_.stop->load(std::memory_order_relaxed))) {
           t.stopped = true;
           return finish(t);
         }
       }
     }
+  }
+
+  static void keep(Task& t, ExecutionSummary&& s) {
+    if (t.done.empty() || !t.done.back().fold(s)) t.done.push_back(std::move(s));
+  }
+
+  // Executions c's summaries count.
+  static uint64_t counted(const Task& c) {
+    uint64_t n = 0;
+    for (const ExecutionSummary& s : c.done)
+      if (!s.repeated && s.outcome != sim::Outcome::Blocked) n += s.count;
+    return n;
   }
 
   // t adopts its finished branch c. False when that ended the search or t.
@@ -147,7 +182,7 @@ class Pool {
         go = search.account(s, graph) && search.proceed(k + 1 < c.done.size() || more);
       } else {
         search.absorb(s, graph);
-        t.done.push_back(std::move(s));
+        keep(t, std::move(s));
       }
     }
     const bool stopped = c.stopped;
@@ -175,7 +210,9 @@ class Pool {
     std::lock_guard<std::mutex> g(m_);
     size_t ready = 0;
     for (auto& [id, x] : tasks_) ready += x->state == Task::State::Ready;
-    if (over_ || (eager_ ? ready >= 64 : hungry_.load() <= ready)) return;
+    // One branch in reserve beyond the idle workers: a worker whose task ends or waits finds
+    // work at once instead of waiting for a running task to finish its execution.
+    if (over_ || (eager_ ? ready >= 64 : hungry_.load() + 1 <= ready)) return;
     const uint64_t id = next_id_;
     std::optional<Dpor::Branch> b = dpor.hand_out(id);
     if (!b) return;
@@ -189,6 +226,7 @@ class Pool {
     t.children.push_back(id);
     tasks_.emplace(id, std::move(c));
     ++stats_.handed_out;
+    readied_.fetch_add(1);
     cv_.notify_one();
   }
 
@@ -206,8 +244,9 @@ class Pool {
     if (c.cancelled.exchange(true)) return;
     for (uint64_t id : c.children)
       if (Task* g = find(id)) cancel(*g);
+    if (c.state == Task::State::Running) return;  // it drops itself (drop)
     stats_.wasted += c.ran;
-    if (c.state != Task::State::Running) tasks_.erase(c.id);
+    tasks_.erase(c.id);
   }
 
   void drop(Task& t) {  // t was cancelled while it ran
@@ -223,6 +262,7 @@ class Pool {
     if (Task* p = find(t.parent); p && p->state == Task::State::Waiting && p->waiting_for == t.id) {
       p->state = Task::State::Ready;
       p->waiting_for = 0;
+      readied_.fetch_add(1);
       cv_.notify_one();
     }
   }
@@ -244,6 +284,7 @@ class Pool {
   std::map<uint64_t, std::unique_ptr<Task>> tasks_;
   uint64_t next_id_ = 1;
   std::atomic<size_t> hungry_{0};  // workers with nothing to run
+  std::atomic<uint64_t> readied_{0};  // tasks made ready so far
   std::atomic<bool> over_{false};
   std::exception_ptr error_;
   ParallelStats stats_;

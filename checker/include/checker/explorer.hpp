@@ -95,11 +95,17 @@ class Worker {
 
 // What one execution adds to a search's result: run() makes it, account() counts it. In a
 // parallel search (parallel_dpor.hpp) the two happen on different searches.
+// Consecutive plain executions (same outcome, nothing found, no lock-order edge) fold into one
+// summary with a count, so that a parallel search keeps little per execution.
 struct ExecutionSummary {
   sim::Outcome outcome = sim::Outcome::Complete;
   bool repeated = false;  // a repeat of an explored trace: not counted
   bool deadlock = false;  // its violation is a deadlock
-  uint64_t steps = 0;
+  uint64_t count = 1;     // executions it stands for
+  uint64_t steps = 0;     // their steps, in all
+  uint64_t max_steps = 0;  // the longest of them
+  // Folds `next` in when both are plain and alike; false when it must stay apart.
+  bool fold(const ExecutionSummary& next);
   std::shared_ptr<const ExecutionRecord> violation;  // what it found, when it found something
   std::shared_ptr<const ExecutionRecord> growth;     // itself, when it added lock-order edges...
   size_t edges_from = 0, edges_to = 0;               // ...these, of the graph it ran against

@@ -28,6 +28,7 @@ struct ParallelStats {
   uint64_t adopted = 0;     // ...whose exploration was kept
   uint64_t taken_back = 0;  // ...changed after they were handed out: explored again where they came from
   uint64_t wasted = 0;      // executions run in branches that were not adopted
+  double idle_seconds = 0;  // workers' time with nothing to run (wall clock: printed, never used)
 };
 
 // explore() with a fresh Dpor on `jobs` host threads (1: explore() itself). `stats`, when set,
