@@ -38,7 +38,7 @@ std::optional<Dpor::Branch> Dpor::hand_out(uint64_t id) {
     for (int32_t c = nodes_[nodes_[f.root].first_child].next_sibling; c >= 0; c = nodes_[c].next_sibling) {
       const Node& n = nodes_[c];
       if (n.handout || !(f.enabled >> n.tid.v & 1u)) continue;  // out already, or to be dropped
-      if (best < 0 || (k == at && n.stamp < nodes_[best].stamp)) {
+      if (best < 0 || n.stamp < nodes_[best].stamp) {
         best = c;
         at = k;
       }

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "checker/dpor.hpp"
@@ -44,6 +45,7 @@ class Pool {
       : setup_(setup), o_(o), jobs_(jobs), eager_(eager), root_search_(root_dpor_, setup, o) {
     auto root = std::make_unique<Task>();
     root->id = next_id_++;
+    make_ready(*root);
     tasks_.emplace(root->id, std::move(root));
   }
 
@@ -93,10 +95,16 @@ class Pool {
 
   // The most senior ready task: nearest the root, then the oldest. Under m_.
   Task* next_ready() {
-    Task* best = nullptr;
-    for (auto& [id, t] : tasks_)
-      if (t->state == Task::State::Ready && (!best || t->depth < best->depth)) best = t.get();
-    return best;
+    if (ready_.empty()) return nullptr;
+    Task* t = find(ready_.begin()->second);
+    ready_.erase(ready_.begin());
+    return t;
+  }
+
+  void make_ready(Task& t) {  // under m_
+    t.state = Task::State::Ready;
+    ready_.emplace(t.depth, t.id);
+    readied_.fetch_add(1);
   }
 
   Task* find(uint64_t id) {  // under m_
@@ -208,8 +216,7 @@ class Pool {
 
   void hand_out(Task& t, Dpor& dpor) {
     std::lock_guard<std::mutex> g(m_);
-    size_t ready = 0;
-    for (auto& [id, x] : tasks_) ready += x->state == Task::State::Ready;
+    const size_t ready = ready_.size();
     // One branch in reserve beyond the idle workers: a worker whose task ends or waits finds
     // work at once instead of waiting for a running task to finish its execution.
     if (over_ || (eager_ ? ready >= 64 : hungry_.load() + 1 <= ready)) return;
@@ -224,9 +231,10 @@ class Pool {
     c->dpor = std::make_unique<Dpor>(*b);
     c->search = std::make_unique<Search>(*c->dpor, setup_, o_);
     t.children.push_back(id);
+    Task& made = *c;
     tasks_.emplace(id, std::move(c));
+    make_ready(made);
     ++stats_.handed_out;
-    readied_.fetch_add(1);
     cv_.notify_one();
   }
 
@@ -245,6 +253,7 @@ class Pool {
     for (uint64_t id : c.children)
       if (Task* g = find(id)) cancel(*g);
     if (c.state == Task::State::Running) return;  // it drops itself (drop)
+    if (c.state == Task::State::Ready) ready_.erase({c.depth, c.id});
     stats_.wasted += c.ran;
     tasks_.erase(c.id);
   }
@@ -260,9 +269,8 @@ class Pool {
     std::lock_guard<std::mutex> g(m_);
     t.state = Task::State::Finished;
     if (Task* p = find(t.parent); p && p->state == Task::State::Waiting && p->waiting_for == t.id) {
-      p->state = Task::State::Ready;
       p->waiting_for = 0;
-      readied_.fetch_add(1);
+      make_ready(*p);
       cv_.notify_one();
     }
   }
@@ -282,6 +290,7 @@ class Pool {
   std::mutex m_;
   std::condition_variable cv_;
   std::map<uint64_t, std::unique_ptr<Task>> tasks_;
+  std::set<std::pair<uint32_t, uint64_t>> ready_;  // (depth, id) of the ready tasks
   uint64_t next_id_ = 1;
   std::atomic<size_t> hungry_{0};  // workers with nothing to run
   std::atomic<uint64_t> readied_{0};  // tasks made ready so far
