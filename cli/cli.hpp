@@ -37,6 +37,7 @@ struct Overrides {
   bool keep_going = false;  // --keep-going: go on after a violation, report every distinct one
   uint64_t max_violations = 10;  // --max-violations N: with keep_going, stop after N distinct ones
   unsigned search_jobs = 1;      // explore --jobs N: host threads of one dpor search
+  bool grow = false;             // run's search process: more threads as run's workers go idle
 };
 
 // The budget of a counterexample's minimization, in executions.

@@ -100,7 +100,8 @@ Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& 
       return out.findings.size() >= out.max_violations;
     };
   try {
-    if (ov.search_jobs > 1 && !keep_going && spec.name == "dpor" && !spec.preemptions)
+    o.grow = ov.grow && live;
+    if ((ov.search_jobs > 1 || o.grow) && !keep_going && spec.name == "dpor" && !spec.preemptions)
       out.result = checker::explore_dpor(setup, o, ov.search_jobs);
     else
       out.result = checker::explore(*strategy, setup, o);

@@ -263,12 +263,28 @@ int cmd_run(const models::Registry& reg, const Parsed& p, const std::vector<std:
       std::cout << indent(c.summary, "      ") << indent(c.report, "      ");
     std::cout << std::flush;
   };
+  // Once the scenarios run out, the idle workers' threads go to the searches still running
+  // (their dpor search takes them on as it runs: checker/parallel_dpor.hpp). The results are the
+  // same for any number of threads. Under mu.
+  auto spread = [&] {
+    std::vector<size_t> busy;
+    for (size_t k = 0; k < workers; ++k)
+      if (running[k] >= 0) busy.push_back(k);
+    if (busy.empty()) return;
+    const size_t idle = workers - busy.size();
+    for (size_t n = 0; n < busy.size(); ++n) {
+      const uint32_t share = static_cast<uint32_t>(1 + idle / busy.size() + (n < idle % busy.size() ? 1 : 0));
+      std::atomic<uint32_t>& t = slots[busy[n]].stats().threads;
+      if (share > t.load()) t.store(share);
+    }
+  };
   auto worker = [&](size_t k) {
     for (;;) {
       const size_t i = stop_requested().load() ? files.size() : next.fetch_add(1);
       if (i >= files.size()) {
         std::lock_guard<std::mutex> g(mu);
         --active;
+        spread();
         cv.notify_all();
         return;
       }
@@ -281,6 +297,7 @@ int cmd_run(const models::Registry& reg, const Parsed& p, const std::vector<std:
         live.steps = 0;
         live.deepest = 0;
         live.minimizing = 0;
+        live.threads = 1;
       }
       std::vector<std::string> with_file = args;
       with_file.push_back("--scenario=" + files[i]);

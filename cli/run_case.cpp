@@ -151,7 +151,8 @@ int cmd_run_scenario(const models::Registry& reg, const Parsed& p) {
   attach_stop_reason(kStopFd);
   void* page = ::mmap(nullptr, sizeof(checker::LiveStats), PROT_READ | PROT_WRITE, MAP_SHARED, kLiveFd, 0);
   auto* live = page == MAP_FAILED ? nullptr : static_cast<checker::LiveStats*>(page);
-  const RunSettings rs{overrides_from(p), p.get("traces-dir").value_or("traces-out")};
+  RunSettings rs{overrides_from(p), p.get("traces-dir").value_or("traces-out")};
+  rs.ov.grow = live != nullptr;  // run hands this search the threads of its idle workers
   const std::string out = to_json(run_case(reg, rs, *file, live))
                               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   for (size_t done = 0; done < out.size();) {

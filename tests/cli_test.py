@@ -290,6 +290,22 @@ class Commands(Scratch):
         with open(a, "rb") as fa, open(b, "rb") as fb:
             self.assertEqual(fa.read(), fb.read())
 
+    def test_explore_on_several_threads_is_the_same_search(self):
+        # One dpor search on 1, 2 and 3 threads: the same summary (but for the time), the same
+        # report and the same trace bytes, on a pass, a violation and a lock-order inversion.
+        timing = re.compile(r" in [0-9.]+ s, [0-9]+ executions/s, [0-9]+ steps/s")
+        for scenario in ("scenarios/bench/lastzero-10.json", "scenarios/kvm/bugs/no-synchronize-rcu.json",
+                         "scenarios/litmus/gated-lock-order.json", "scenarios/x86/tso/publish-ipi.tso.json"):
+            seen = []
+            for jobs in ("1", "2", "3"):
+                t = os.path.join(self.tmp.name, f"j{jobs}.trace.json")
+                code, out, err = run("explore", scenario, "--jobs", jobs, "--trace-out", t, "--progress", "0")
+                self.assertIn(code, (0, 1), err)
+                trace = open(t, "rb").read() if os.path.exists(t) else b""
+                seen.append((code, timing.sub("", out).replace(t, "TRACE"), trace))
+            self.assertEqual(seen[0], seen[1], scenario)
+            self.assertEqual(seen[0], seen[2], scenario)
+
     def test_c_model_traces_are_the_same_bytes_in_every_process(self):
         # Host addresses differ between processes (ASLR); the C model's trace records its
         # pointers as (block, offset), so two runs write the same bytes, as the golden one.
@@ -497,6 +513,8 @@ class Malformed(Scratch):
                            ("--seed", "18446744073709551616"), ("--executions", "0")):
             self.assert_bad_input(["explore", s, opt, value], opt, "out of range")
         self.assert_bad_input(["run", s, "--jobs", "0"], "--jobs", "out of range")
+        self.assert_bad_input(["explore", s, "--jobs", "0"], "--jobs", "out of range")
+        self.assert_bad_input(["explore", s, "--jobs", "two"], "--jobs", "non-negative integer")
 
     def test_options_that_mean_nothing_for_the_strategy(self):
         racy = "scenarios/litmus/racy-counter.json"
@@ -505,6 +523,8 @@ class Malformed(Scratch):
         self.assert_bad_input(["explore", racy, "--strategy", "random", "--preemptions", "2"], "--preemptions",
                               "random strategy asked for")
         self.assert_bad_input(["explore", racy, "--strategy", "random", "--depth", "2"], "--depth")
+        self.assert_bad_input(["explore", racy, "--strategy", "pct", "--jobs", "2"], "--jobs", "pct strategy")
+        self.assert_bad_input(["explore", racy, "--preemptions", "1", "--jobs", "2"], "--jobs", "--preemptions")
         # run: left out for the scenarios it does not fit, and said on their lines; an override of the
         # search says once that exact counts are not checked.
         code, out, _ = run("run", "scenarios/litmus/locked-counter.json", "scenarios/bhyve/bugs/lockall-no-sx-mem-maps.json",

@@ -42,7 +42,7 @@ struct Task {
 class Pool {
  public:
   Pool(const Setup& setup, const ExploreOptions& o, unsigned jobs, bool eager)
-      : setup_(setup), o_(o), jobs_(jobs), eager_(eager), root_search_(root_dpor_, setup, o) {
+      : setup_(setup), o_(o), jobs_(jobs), eager_(eager), root_search_(root_dpor_, setup, o), started_(jobs) {
     auto root = std::make_unique<Task>();
     root->id = next_id_++;
     make_ready(*root);
@@ -50,9 +50,20 @@ class Pool {
   }
 
   ExploreResult run(ParallelStats* stats) {
-    std::vector<std::thread> threads;
-    for (unsigned k = 0; k < jobs_; ++k) threads.emplace_back([this] { worker_main(); });
-    for (std::thread& t : threads) t.join();
+    {
+      std::lock_guard<std::mutex> g(m_);
+      for (unsigned k = 0; k < jobs_; ++k) threads_.emplace_back([this] { worker_main(); });
+    }
+    for (;;) {  // threads may be added while it runs (grow)
+      std::thread t;
+      {
+        std::lock_guard<std::mutex> g(m_);
+        if (threads_.empty()) break;
+        t = std::move(threads_.back());
+        threads_.pop_back();
+      }
+      t.join();
+    }
     if (error_) std::rethrow_exception(error_);
     if (stats) *stats = stats_;
     return root_search_.finish();
@@ -146,6 +157,7 @@ class Pool {
         continue;
       }
       if (!t.more) return finish(t);
+      if (o_.grow && o_.live) grow();
       hand_out(t, dpor);
       bool more = false;
       ExecutionSummary s = search.run(w, more);
@@ -214,12 +226,25 @@ class Pool {
     return true;
   }
 
+  // More threads, up to what o_.live->threads allows now.
+  void grow() {
+    const uint32_t allowed = std::min<uint32_t>(o_.live->threads.load(std::memory_order_relaxed), 256);
+    if (allowed <= started_.load(std::memory_order_relaxed)) return;
+    std::lock_guard<std::mutex> g(m_);
+    while (started_ < allowed && !over_) {
+      threads_.emplace_back([this] { worker_main(); });
+      ++started_;
+    }
+  }
+
   void hand_out(Task& t, Dpor& dpor) {
     std::lock_guard<std::mutex> g(m_);
     const size_t ready = ready_.size();
     // One branch in reserve beyond the idle workers: a worker whose task ends or waits finds
     // work at once instead of waiting for a running task to finish its execution.
-    if (over_ || (eager_ ? ready >= 64 : hungry_.load() + 1 <= ready)) return;
+    // (With one thread there is nobody to keep it for.)
+    const size_t reserve = started_ > 1 ? 1 : 0;
+    if (over_ || (eager_ ? ready >= 64 : hungry_.load() + reserve <= ready)) return;
     const uint64_t id = next_id_;
     std::optional<Dpor::Branch> b = dpor.hand_out(id);
     if (!b) return;
@@ -292,6 +317,8 @@ class Pool {
   std::map<uint64_t, std::unique_ptr<Task>> tasks_;
   std::set<std::pair<uint32_t, uint64_t>> ready_;  // (depth, id) of the ready tasks
   uint64_t next_id_ = 1;
+  std::vector<std::thread> threads_;  // started and not yet joined
+  std::atomic<uint32_t> started_;     // threads started in all
   std::atomic<size_t> hungry_{0};  // workers with nothing to run
   std::atomic<uint64_t> readied_{0};  // tasks made ready so far
   std::atomic<bool> over_{false};
@@ -302,7 +329,7 @@ class Pool {
 }  // namespace
 
 ExploreResult explore_dpor(const Setup& setup, const ExploreOptions& o, unsigned jobs, ParallelStats* stats, bool eager) {
-  if (jobs <= 1 && !eager) {
+  if (jobs <= 1 && !eager && !o.grow) {
     Dpor d;
     return explore(d, setup, o);
   }

@@ -46,6 +46,9 @@ struct LiveStats {
   std::atomic<uint64_t> steps{0};
   std::atomic<uint64_t> deepest{0};  // the most steps one execution took
   std::atomic<uint64_t> minimizing{0};  // schedules run so far minimizing a counterexample (minimize.hpp)
+  // The host threads the search may use (parallel_dpor.hpp): `run` raises it as its workers run
+  // out of scenarios. The search reads it; it only ever grows.
+  std::atomic<uint32_t> threads{1};
 };
 
 struct ExploreOptions {
@@ -53,6 +56,7 @@ struct ExploreOptions {
   uint64_t max_executions = 0;  // 0: no limit (the strategy decides)
   size_t stack_size = 256 * 1024;
   LiveStats* live = nullptr;                  // updated after every execution when set
+  bool grow = false;  // explore_dpor takes on more threads as live->threads grows
   const std::atomic<bool>* stop = nullptr;    // when it turns true, the search ends after the current execution
   // Called with each execution that found a violation: true ends the search with it as the
   // counterexample (what happens when unset); false goes on as if it had not failed.

@@ -31,7 +31,8 @@ struct ParallelStats {
   double idle_seconds = 0;  // workers' time with nothing to run (wall clock: printed, never used)
 };
 
-// explore() with a fresh Dpor on `jobs` host threads (1: explore() itself). `stats`, when set,
+// explore() with a fresh Dpor on `jobs` host threads (1: explore() itself, unless o.grow: then
+// it starts on `jobs` and adds threads while it runs as o.live->threads rises). `stats`, when set,
 // receives what the parallel search did besides the search itself (it varies from run to run).
 // `eager` (for tests) hands out a branch at every chance, whether or not a worker is idle, so
 // that small searches go through every part of the protocol, on one thread too.
