@@ -77,6 +77,19 @@ set -e
 [ "$code" = 1 ] || { echo "FAIL: explore of a crash exits $code"; cat "$tmp/explore.out"; exit 1; }
 grep -q "model-crash: thread bad SIGSEGV (invalid access to 0x0, a null pointer dereference) at libfaulty_model.so+0x" \
   "$tmp/explore.out" || { echo "FAIL: crash report"; cat "$tmp/explore.out"; exit 1; }
+# The same crash, the same report, from a search on two threads (and a hang, caught by the watchdog).
+for s in null-deref hang; do
+  set +e
+  "${V[@]}" explore "$src/tests/plugin/faults/$s.json" --no-minimize --trace-out "$tmp/c1.json" >"$tmp/j1.out" 2>&1
+  c1=$?
+  "${V[@]}" explore "$src/tests/plugin/faults/$s.json" --no-minimize --jobs 2 --trace-out "$tmp/c2.json" >"$tmp/j2.out" 2>&1
+  c2=$?
+  set -e
+  [ "$c1" = 1 ] && [ "$c2" = 1 ] && cmp -s "$tmp/c1.json" "$tmp/c2.json" &&
+    diff <(sed -E 's/ in [0-9.]+ s, [0-9]+ executions\/s, [0-9]+ steps\/s//; s#c[12].json#C.json#' "$tmp/j1.out") \
+         <(sed -E 's/ in [0-9.]+ s, [0-9]+ executions\/s, [0-9]+ steps\/s//; s#c[12].json#C.json#' "$tmp/j2.out") >/dev/null ||
+    { echo "FAIL: $s on two threads (exit $c1, $c2)"; cat "$tmp/j1.out" "$tmp/j2.out"; exit 1; }
+done
 "${V[@]}" replay "$tmp/crash.json" | tail -1 | grep -q "^reproduced" || { echo "FAIL: the crash does not replay"; exit 1; }
 set +e
 "${V[@]}" explore "$src/tests/plugin/faults/destructor-crash.json" >"$tmp/explore.out" 2>&1
