@@ -43,9 +43,8 @@ std::optional<InapplicableOption> inapplicable_option(const std::string& strateg
     return InapplicableOption{"--depth", "the bug depth of pct", [](Overrides& x) { x.depth.reset(); }};
   if (o.preemptions && strategy != "dpor")
     return InapplicableOption{"--preemptions", "the preemption bound of dpor", [](Overrides& x) { x.preemptions.reset(); }};
-  if (o.search_jobs > 1 && (strategy != "dpor" || o.preemptions || o.keep_going))
-    return InapplicableOption{"--jobs", "the threads of one exhaustive dpor search (not with --preemptions or "
-                                        "--keep-going)", [](Overrides& x) { x.search_jobs = 1; }};
+  if (o.search_jobs > 1 && strategy != "dpor")
+    return InapplicableOption{"--jobs", "the threads of one exhaustive dpor search", [](Overrides& x) { x.search_jobs = 1; }};
   if (o.seed && strategy == "dpor")
     return InapplicableOption{"--seed", "dpor is exhaustive: it draws no random numbers", [](Overrides& x) { x.seed.reset(); }};
   return std::nullopt;
@@ -322,6 +321,16 @@ int cmd_explore(const models::Registry& reg, const Parsed& p) {
   if (auto bad = inapplicable_option(spec.name, ov))
     throw UsageError(bad->flag + " (" + bad->what + ") means nothing for the " + spec.name + " strategy " +
                      (ov.strategy ? "asked for" : "of " + s.file) + "; drop it or choose another --strategy");
+  // --jobs splits an optimal dpor search; a preemption bound or going on past violations is a
+  // context-bounded search, which runs on one thread.
+  if (ov.search_jobs > 1 && (spec.preemptions || ov.keep_going || !s.expect.verdicts.empty())) {
+    const std::string why = ov.keep_going        ? "--keep-going"
+                            : ov.preemptions     ? "--preemptions"
+                            : spec.preemptions   ? s.file + ": /strategy/preemptions"
+                                                 : s.file + ": /expect/verdicts";
+    throw UsageError("--jobs splits an exhaustive dpor search, and " + why +
+                     " makes it a context-bounded one, which runs on one thread; drop --jobs");
+  }
   checker::LiveStats live;
   Outcome o;
   {

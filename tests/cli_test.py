@@ -525,6 +525,9 @@ class Malformed(Scratch):
         self.assert_bad_input(["explore", racy, "--strategy", "random", "--depth", "2"], "--depth")
         self.assert_bad_input(["explore", racy, "--strategy", "pct", "--jobs", "2"], "--jobs", "pct strategy")
         self.assert_bad_input(["explore", racy, "--preemptions", "1", "--jobs", "2"], "--jobs", "--preemptions")
+        self.assert_bad_input(["explore", racy, "--keep-going", "--jobs", "2"], "--jobs", "--keep-going")
+        self.assert_bad_input(["explore", "scenarios/kvm/bugs/no-kvm-lock-every-symptom.json", "--jobs", "2"], "--jobs",
+                              "no-kvm-lock-every-symptom.json: /expect/verdicts")
         # run: left out for the scenarios it does not fit, and said on their lines; an override of the
         # search says once that exact counts are not checked.
         code, out, _ = run("run", "scenarios/litmus/locked-counter.json", "scenarios/bhyve/bugs/lockall-no-sx-mem-maps.json",

@@ -238,6 +238,9 @@ class Pool {
   }
 
   void hand_out(Task& t, Dpor& dpor) {
+    // Alone, and nobody idle: nothing to hand out, and no lock taken before every execution.
+    if (!eager_ && started_.load(std::memory_order_relaxed) <= 1 && hungry_.load(std::memory_order_relaxed) == 0)
+      return;
     std::lock_guard<std::mutex> g(m_);
     const size_t ready = ready_.size();
     // One branch in reserve beyond the idle workers: a worker whose task ends or waits finds
