@@ -27,8 +27,8 @@ struct Task {
   uint64_t id = 0;
   uint64_t parent = 0;  // 0 for the root
   uint32_t depth = 0;   // in the tree of tasks
-  std::unique_ptr<Dpor> dpor;
-  std::unique_ptr<Search> search;
+  std::unique_ptr<Dpor> dpor;      // the root's explores everything, the others a branch
+  std::unique_ptr<Search> search;  // runs its executions (and counts them, in the root)
   std::vector<ExecutionSummary> done;  // not the root: executions not yet adopted, in order
   std::vector<uint64_t> children;      // branches it handed out, not yet adopted or dropped
   enum class State { Ready, Running, Waiting, Finished } state = State::Ready;
@@ -42,9 +42,12 @@ struct Task {
 class Pool {
  public:
   Pool(const Setup& setup, const ExploreOptions& o, unsigned jobs, bool eager)
-      : setup_(setup), o_(o), jobs_(jobs), eager_(eager), root_search_(root_dpor_, setup, o), started_(jobs) {
+      : setup_(setup), o_(o), jobs_(jobs), eager_(eager), started_(jobs) {
     auto root = std::make_unique<Task>();
     root->id = next_id_++;
+    root->dpor = std::make_unique<Dpor>();
+    root->search = std::make_unique<Search>(*root->dpor, setup, o);
+    root_ = root.get();
     make_ready(*root);
     tasks_.emplace(root->id, std::move(root));
   }
@@ -66,7 +69,7 @@ class Pool {
     }
     if (error_) std::rethrow_exception(error_);
     if (stats) *stats = stats_;
-    return root_search_.finish();
+    return root_->search->finish();  // the root is never dropped
   }
 
  private:
@@ -127,8 +130,8 @@ class Pool {
 
   // Runs t until it waits for a branch, ends, or is dropped. Without m_.
   void drive(Task& t, Worker& w) {
-    Dpor& dpor = is_root(t) ? root_dpor_ : *t.dpor;
-    Search& search = is_root(t) ? root_search_ : *t.search;
+    Dpor& dpor = *t.dpor;
+    Search& search = *t.search;
     for (;;) {
       if (over_) return;
       if (t.cancelled) return drop(t);
@@ -313,8 +316,7 @@ class Pool {
   const ExploreOptions& o_;
   const unsigned jobs_;
   const bool eager_;
-  Dpor root_dpor_;
-  Search root_search_;
+  Task* root_ = nullptr;  // the search itself, counting every execution in sequential order
   std::mutex m_;
   std::condition_variable cv_;
   std::map<uint64_t, std::unique_ptr<Task>> tasks_;
