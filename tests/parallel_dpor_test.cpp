@@ -5,7 +5,10 @@
 // is checked to have gone through both.
 #include <doctest/doctest.h>
 
+#include <tuple>
+
 #include "checker/parallel_dpor.hpp"
+#include "loopback_remote.hpp"
 #include "oracle.hpp"
 #include "support.hpp"
 
@@ -15,6 +18,14 @@ using test::oracle::same_result;
 namespace {
 
 checker::ParallelStats g_seen;  // summed over the checks below
+uint64_t g_sent = 0;            // branches other processes explored
+
+void seen(const checker::ParallelStats& ps) {
+  CHECK(ps.adopted + ps.taken_back <= ps.handed_out);
+  g_seen.handed_out += ps.handed_out;
+  g_seen.adopted += ps.adopted;
+  g_seen.taken_back += ps.taken_back;
+}
 
 void same_everywhere(const checker::Setup& world, const checker::ExploreOptions& opt) {
   checker::Dpor d;
@@ -25,11 +36,20 @@ void same_everywhere(const checker::Setup& world, const checker::ExploreOptions&
       CAPTURE(eager);
       checker::ParallelStats ps;
       same_result(a, checker::explore_dpor(world, opt, jobs, &ps, eager));
-      CHECK(ps.adopted + ps.taken_back <= ps.handed_out);
-      g_seen.handed_out += ps.handed_out;
-      g_seen.adopted += ps.adopted;
-      g_seen.taken_back += ps.taken_back;
+      seen(ps);
     }
+  // Other processes' threads (here: threads behind the same byte protocol), beside one or two
+  // threads of the searching process.
+  for (auto [jobs, slots, eager] : {std::tuple{1u, 2u, true}, std::tuple{2u, 1u, false}, std::tuple{1u, 1u, false}}) {
+    CAPTURE(jobs);
+    CAPTURE(slots);
+    CAPTURE(eager);
+    test::LoopbackRemote remote(world, opt, slots);
+    checker::ParallelStats ps;
+    same_result(a, checker::explore_dpor(world, opt, jobs, &ps, eager, &remote));
+    seen(ps);
+    g_sent += remote.sent;
+  }
 }
 
 void same_everywhere(const nlohmann::json& j, uint64_t max_steps = 100000,
@@ -89,4 +109,6 @@ TEST_CASE("parallel dpor: the checks above adopted branches and took some back")
   MESSAGE(g_seen.handed_out << " handed out, " << g_seen.adopted << " adopted, " << g_seen.taken_back << " taken back");
   CHECK(g_seen.adopted > 0);
   CHECK(g_seen.taken_back > 0);
+  MESSAGE(g_sent << " branches explored behind the remote protocol");
+  CHECK(g_sent > 0);
 }

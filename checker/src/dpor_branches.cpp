@@ -11,6 +11,7 @@
 // into c's own subtree after it was handed out makes its exploration differ, and that marks c
 // changed: it is then taken back and explored here with what it holds by then.
 #include <stdexcept>
+#include <utility>
 
 #include "checker/dpor.hpp"
 
@@ -108,15 +109,19 @@ void Dpor::place(uint32_t frame, std::vector<VEv> v, int64_t room) {
     insert(frames_[frame].root, std::move(v), room);
 }
 
-bool Dpor::adopt(Dpor& done) {
-  if (awaiting_ < 0 || !done.exhausted_) throw std::logic_error("dpor: adopting a branch not awaited or not done");
+Dpor::Result Dpor::take_result() {
+  if (!task_ || !exhausted_) throw std::logic_error("dpor: the result of a branch not explored to its end");
+  return Result{std::exchange(up_, {}), stats_};
+}
+
+bool Dpor::adopt(Result r) {
+  if (awaiting_ < 0) throw std::logic_error("dpor: adopting a branch not awaited");
   const size_t k = static_cast<size_t>(awaiting_);
   awaiting_ = -1;
   Frame& f = frames_[k];
   f.chosen = nodes_[f.root].first_child;
-  for (Up& u : done.up_) place(u.frame, std::move(u.v), u.room);
-  done.up_.clear();
-  const StrategyStats& s = done.stats_;
+  for (Up& u : r.up) place(u.frame, std::move(u.v), u.room);
+  const StrategyStats& s = r.stats;
   stats_.blocked += s.blocked;
   stats_.infeasible += s.infeasible;
   stats_.pruned += s.pruned;

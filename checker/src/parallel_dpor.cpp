@@ -9,7 +9,9 @@
 #include <set>
 #include <thread>
 
+#include "checker/branch_codec.hpp"
 #include "checker/dpor.hpp"
+#include "checker/remote_branches.hpp"
 
 namespace vcpucheck::checker {
 
@@ -37,12 +39,24 @@ struct Task {
   bool more = true;      // its Dpor has more to explore
   bool stopped = false;  // ended before its subtree was explored (a violation, an interrupt)
   uint64_t ran = 0;      // executions it ran
+  bool fresh = true;     // nobody has run it yet: it may go to another process
+  // Explored by another process (remote_branches.hpp): its slot, and what it reported.
+  int remote = -1;
+  bool told = false;  // the slot was asked to drop it
+  std::optional<Dpor::Branch> branch;  // kept until it is sent
+  std::optional<Dpor::Result> result;
+  LockOrderGraph graph;
+  const LockOrderGraph& lock_order() const { return remote >= 0 ? graph : search->lock_order(); }
 };
 
 class Pool {
  public:
-  Pool(const Setup& setup, const ExploreOptions& o, unsigned jobs, bool eager)
-      : setup_(setup), o_(o), jobs_(jobs), eager_(eager), started_(jobs) {
+  Pool(const Setup& setup, const ExploreOptions& o, unsigned jobs, bool eager, Remote* remote)
+      : setup_(setup), o_(o), jobs_(jobs), eager_(eager), remote_(remote), started_(jobs) {
+    if (remote_) {
+      slot_task_.assign(remote_->slots(), 0);
+      remote_idle_ = remote_->slots();
+    }
     auto root = std::make_unique<Task>();
     root->id = next_id_++;
     root->dpor = std::make_unique<Dpor>();
@@ -57,6 +71,7 @@ class Pool {
       std::lock_guard<std::mutex> g(m_);
       for (unsigned k = 0; k < jobs_; ++k) threads_.emplace_back([this] { worker_main(); });
     }
+    if (remote_) serve_remote();  // on this thread, until the search is over
     for (;;) {  // threads may be added while it runs (grow)
       std::thread t;
       {
@@ -112,7 +127,86 @@ class Pool {
     if (ready_.empty()) return nullptr;
     Task* t = find(ready_.begin()->second);
     ready_.erase(ready_.begin());
+    t->fresh = false;
     return t;
+  }
+
+  // The most senior ready task nobody has run, for another process. Under m_.
+  Task* next_fresh() {
+    for (auto it = ready_.begin(); it != ready_.end(); ++it)
+      if (Task* t = find(it->second); t && t->fresh && !is_root(*t)) {
+        ready_.erase(it);
+        t->fresh = false;
+        return t;
+      }
+    return nullptr;
+  }
+
+  // The other processes' slots, served from this thread: free slots get fresh branches, cancelled
+  // branches are dropped there, reports are adopted as a worker's finished branch would be.
+  void serve_remote() {
+    try {
+      while (!over_) {
+        bool busy = false;
+        std::vector<std::pair<unsigned, std::string>> sends;
+        std::vector<std::pair<unsigned, uint64_t>> cancels;
+        {
+          std::lock_guard<std::mutex> g(m_);
+          for (unsigned k = 0; k < slot_task_.size(); ++k) {
+            if (slot_task_[k] == 0) {
+              Task* t = next_fresh();
+              if (!t) continue;
+              t->state = Task::State::Running;
+              t->remote = static_cast<int>(k);
+              slot_task_[k] = t->id;
+              --remote_idle_;
+              sends.emplace_back(k, BranchCodec::encode(*t->branch));
+              t->branch.reset();
+            } else if (Task* t = find(slot_task_[k]); t && t->cancelled && !t->told) {
+              t->told = true;
+              cancels.emplace_back(k, t->id);
+            }
+          }
+        }
+        for (auto& [k, bytes] : sends) remote_->send(k, std::move(bytes));
+        for (auto [k, id] : cancels) remote_->cancel(k, id);
+        busy = !sends.empty() || !cancels.empty();
+        while (auto got = remote_->receive()) {
+          busy = true;
+          received(got->first, BranchCodec::decode_report(got->second));
+        }
+        if (!busy) std::this_thread::sleep_for(std::chrono::microseconds(20));
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> g(m_);
+      if (!error_) error_ = std::current_exception();
+      over_ = true;
+      cv_.notify_all();
+    }
+    remote_->close();
+  }
+
+  // A slot's report on its branch.
+  void received(unsigned slot, BranchReport r) {
+    if (!r.error.empty()) throw std::runtime_error("another process: " + r.error);
+    std::lock_guard<std::mutex> g(m_);
+    if (slot >= slot_task_.size() || slot_task_[slot] != r.id) throw WireError("branch message: a report from the wrong slot");
+    slot_task_[slot] = 0;
+    ++remote_idle_;
+    Task* t = find(r.id);
+    if (!t) throw std::logic_error("parallel dpor: a report on a branch it does not know");
+    t->ran = r.ran;
+    if (t->cancelled || r.dropped) {
+      stats_.wasted += t->ran;
+      tasks_.erase(t->id);
+      return;
+    }
+    t->stopped = r.stopped;
+    t->done = std::move(r.done);
+    t->graph = std::move(r.graph);
+    if (!r.stopped) t->result = std::move(r.result);
+    t->more = false;
+    finish_locked(*t);
   }
 
   void make_ready(Task& t) {  // under m_
@@ -195,9 +289,9 @@ class Pool {
   // t adopts its finished branch c. False when that ended the search or t.
   bool adopt(Task& t, Dpor& dpor, Search& search, Task& c) {
     bool more = false;
-    if (!c.stopped) more = dpor.adopt(*c.dpor);
+    if (!c.stopped) more = dpor.adopt(c.result ? std::move(*c.result) : c.dpor->take_result());
     cancel_changed(dpor);
-    const LockOrderGraph& graph = c.search->lock_order();
+    const LockOrderGraph& graph = c.lock_order();
     bool go = true;
     for (size_t k = 0; k < c.done.size() && go; ++k) {
       ExecutionSummary& s = c.done[k];
@@ -242,15 +336,16 @@ class Pool {
 
   void hand_out(Task& t, Dpor& dpor) {
     // Alone, and nobody idle: nothing to hand out, and no lock taken before every execution.
-    if (!eager_ && started_.load(std::memory_order_relaxed) <= 1 && hungry_.load(std::memory_order_relaxed) == 0)
+    if (!eager_ && started_.load(std::memory_order_relaxed) <= 1 && hungry_.load(std::memory_order_relaxed) == 0 &&
+        remote_idle_.load(std::memory_order_relaxed) == 0)
       return;
     std::lock_guard<std::mutex> g(m_);
     const size_t ready = ready_.size();
     // One branch in reserve beyond the idle workers: a worker whose task ends or waits finds
     // work at once instead of waiting for a running task to finish its execution.
     // (With one thread there is nobody to keep it for.)
-    const size_t reserve = started_ > 1 ? 1 : 0;
-    if (over_ || (eager_ ? ready >= 64 : hungry_.load() + reserve <= ready)) return;
+    const size_t reserve = started_ > 1 || remote_ ? 1 : 0;
+    if (over_ || (eager_ ? ready >= 64 : hungry_.load() + remote_idle_.load() + reserve <= ready)) return;
     const uint64_t id = next_id_;
     std::optional<Dpor::Branch> b = dpor.hand_out(id);
     if (!b) return;
@@ -261,6 +356,7 @@ class Pool {
     c->depth = t.depth + 1;
     c->dpor = std::make_unique<Dpor>(*b);
     c->search = std::make_unique<Search>(*c->dpor, setup_, o_);
+    if (remote_) c->branch = std::move(*b);
     t.children.push_back(id);
     Task& made = *c;
     tasks_.emplace(id, std::move(c));
@@ -283,7 +379,7 @@ class Pool {
     if (c.cancelled.exchange(true)) return;
     for (uint64_t id : c.children)
       if (Task* g = find(id)) cancel(*g);
-    if (c.state == Task::State::Running) return;  // it drops itself (drop)
+    if (c.state == Task::State::Running) return;  // it drops itself (drop), or its slot reports
     if (c.state == Task::State::Ready) ready_.erase({c.depth, c.id});
     stats_.wasted += c.ran;
     tasks_.erase(c.id);
@@ -298,6 +394,10 @@ class Pool {
   void finish(Task& t) {
     if (is_root(t)) return end();
     std::lock_guard<std::mutex> g(m_);
+    finish_locked(t);
+  }
+
+  void finish_locked(Task& t) {
     t.state = Task::State::Finished;
     if (Task* p = find(t.parent); p && p->state == Task::State::Waiting && p->waiting_for == t.id) {
       p->waiting_for = 0;
@@ -316,6 +416,9 @@ class Pool {
   const ExploreOptions& o_;
   const unsigned jobs_;
   const bool eager_;
+  Remote* const remote_;                // other processes' slots, or none
+  std::vector<uint64_t> slot_task_;     // the branch each slot explores, 0 when it is free
+  std::atomic<size_t> remote_idle_{0};  // free slots
   Task* root_ = nullptr;  // the search itself, counting every execution in sequential order
   std::mutex m_;
   std::condition_variable cv_;
@@ -333,12 +436,13 @@ class Pool {
 
 }  // namespace
 
-ExploreResult explore_dpor(const Setup& setup, const ExploreOptions& o, unsigned jobs, ParallelStats* stats, bool eager) {
-  if (jobs <= 1 && !eager && !o.grow) {
+ExploreResult explore_dpor(const Setup& setup, const ExploreOptions& o, unsigned jobs, ParallelStats* stats, bool eager,
+                           Remote* remote) {
+  if (jobs <= 1 && !eager && !o.grow && !remote) {
     Dpor d;
     return explore(d, setup, o);
   }
-  Pool pool(setup, o, std::max(jobs, 1u), eager);
+  Pool pool(setup, o, std::max(jobs, 1u), eager, remote);
   return pool.run(stats);
 }
 

@@ -63,8 +63,11 @@ class Dpor final : public Strategy {
   uint64_t awaiting() const { return awaiting_ >= 0 ? nodes_[nodes_[frames_[size_t(awaiting_)].root].first_child].handout : 0; }
   // Whether a wakeup sequence was inserted into the awaited branch after it was handed out.
   bool awaited_changed() const { return nodes_[nodes_[frames_[size_t(awaiting_)].root].first_child].changed; }
-  // The awaited branch, explored by `done` (built from it): returns as end() does.
-  bool adopt(Dpor& done);
+  struct Result;
+  // What a search of a branch found for its owner (after it is exhausted): moved out.
+  Result take_result();
+  // The awaited branch, explored by a search built from it that found `r`: returns as end() does.
+  bool adopt(Result r);
   // Explore the awaited branch here after all: returns as end() does.
   bool take_back();
   // Handed-out branches that changed since the last call (their explorations are wasted).
@@ -114,6 +117,11 @@ class Dpor final : public Strategy {
     std::vector<std::vector<SleepEntry>> sleep;  // each state's sleep set, to `depth` included
     std::vector<Node> subtree;                   // the branch's wakeup subtree, renumbered from 0
   };
+  struct Result {
+    std::vector<Up> up;  // its sequences for states above it, in the order they were found
+    StrategyStats stats;
+  };
+  friend struct BranchCodec;  // branch_codec.hpp: branches and results as bytes, for other processes
 
  private:
 

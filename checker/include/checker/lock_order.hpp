@@ -31,6 +31,7 @@ class LockOrderGraph final : public sim::Observer {
   using Key = std::pair<std::string, std::string>;
   std::map<Key, EdgeInfo> edges_;
   std::vector<Key> added_;  // in the order they were added
+  friend struct BranchCodec;  // branch_codec.hpp
 };
 
 }  // namespace vcpucheck::checker

@@ -36,7 +36,10 @@ struct ParallelStats {
 // receives what the parallel search did besides the search itself (it varies from run to run).
 // `eager` (for tests) hands out a branch at every chance, whether or not a worker is idle, so
 // that small searches go through every part of the protocol, on one thread too.
+// `remote`, when set, adds other processes' threads to the search (remote_branches.hpp); the
+// calling thread then carries their messages.
+class Remote;
 ExploreResult explore_dpor(const Setup& setup, const ExploreOptions& o, unsigned jobs, ParallelStats* stats = nullptr,
-                           bool eager = false);
+                           bool eager = false, Remote* remote = nullptr);
 
 }  // namespace vcpucheck::checker
