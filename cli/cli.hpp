@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "checker/cluster.hpp"
 #include "checker/explorer.hpp"
 #include "checker/minimize.hpp"
 #include "checker/stacks.hpp"
@@ -38,6 +39,7 @@ struct Overrides {
   uint64_t max_violations = 10;  // --max-violations N: with keep_going, stop after N distinct ones
   unsigned search_jobs = 1;      // explore --jobs N: host threads of one dpor search
   bool grow = false;             // run's search process: more threads as run's workers go idle
+  checker::Cluster* cluster = nullptr;  // explore in an MPI job of several ranks (checker/cluster.hpp)
 };
 
 // The budget of a counterexample's minimization, in executions.
@@ -61,6 +63,7 @@ struct Outcome {
   std::string preemptions;  // the bound, "" when none
   sim::MemoryModel memory = sim::MemoryModel::SC;
   std::string stopped_by;  // why an interrupted search stopped: "SIGINT", "--time-limit 30"
+  bool served = false;     // an MPI rank other than 0: it explored branches of rank 0's search
 };
 
 models::StrategySpec effective_strategy(const models::Scenario& s, const Overrides& o);

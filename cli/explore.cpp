@@ -100,8 +100,14 @@ Outcome explore_scenario(const models::Scenario& s, const models::StrategySpec& 
     };
   try {
     o.grow = ov.grow && live;
-    if ((ov.search_jobs > 1 || o.grow) && !keep_going && spec.name == "dpor" && !spec.preemptions)
-      out.result = checker::explore_dpor(setup, o, ov.search_jobs);
+    if (ov.cluster && ov.cluster->rank() != 0) {  // rank 0 searches; this one explores branches for it
+      ov.cluster->serve(setup, o);
+      out.served = true;
+      return out;
+    }
+    if ((ov.search_jobs > 1 || o.grow || ov.cluster) && !keep_going && spec.name == "dpor" && !spec.preemptions)
+      out.result = checker::explore_dpor(setup, o, ov.search_jobs, nullptr, false,
+                                         ov.cluster ? &ov.cluster->remote() : nullptr);
     else
       out.result = checker::explore(*strategy, setup, o);
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();  // the search's own
@@ -311,23 +317,34 @@ std::string file_hash(const std::string& path) {
   return models::fnv1a_hex(bytes);
 }
 
-int cmd_explore(const models::Registry& reg, const Parsed& p) {
+namespace {
+
+int explore_command(const models::Registry& reg, const Parsed& p, checker::Cluster* cluster) {
   if (p.positional.size() != 1) throw UsageError("explore takes exactly one scenario file");
   Overrides ov = overrides_from(p);
   ov.search_jobs = static_cast<unsigned>(p.number("jobs", 1, 256).value_or(1));
-  const ProgressOptions po = progress_options(p);
+  ov.cluster = cluster;
+  ProgressOptions po = progress_options(p);
+  if (cluster && cluster->rank() != 0) po.period = 0;  // rank 0 reports the search's progress
   models::Scenario s = models::load_scenario(p.positional[0], reg);
   models::StrategySpec spec = effective_strategy(s, ov);
+  const std::string ranks = cluster ? "an MPI job of " + std::to_string(cluster->size()) + " ranks" : "";
+  if (cluster && spec.name != "dpor")
+    throw UsageError(ranks + " splits one exhaustive dpor search, and the " + spec.name + " strategy " +
+                     (ov.strategy ? "asked for" : "of " + s.file) + " runs in one process; run it without the MPI launcher");
   if (auto bad = inapplicable_option(spec.name, ov))
     throw UsageError(bad->flag + " (" + bad->what + ") means nothing for the " + spec.name + " strategy " +
                      (ov.strategy ? "asked for" : "of " + s.file) + "; drop it or choose another --strategy");
   // --jobs splits an optimal dpor search; a preemption bound or going on past violations is a
   // context-bounded search, which runs on one thread.
-  if (ov.search_jobs > 1 && (spec.preemptions || ov.keep_going || !s.expect.verdicts.empty())) {
+  if ((ov.search_jobs > 1 || cluster) && (spec.preemptions || ov.keep_going || !s.expect.verdicts.empty())) {
     const std::string why = ov.keep_going        ? "--keep-going"
                             : ov.preemptions     ? "--preemptions"
                             : spec.preemptions   ? s.file + ": /strategy/preemptions"
                                                  : s.file + ": /expect/verdicts";
+    if (cluster)
+      throw UsageError(ranks + " splits one exhaustive dpor search, and " + why +
+                       " makes it a context-bounded one, which runs in one process; run it without the MPI launcher");
     throw UsageError("--jobs splits an exhaustive dpor search, and " + why +
                      " makes it a context-bounded one, which runs on one thread; drop --jobs");
   }
@@ -337,6 +354,7 @@ int cmd_explore(const models::Registry& reg, const Parsed& p) {
     Monitor monitor(po, [&](double t) { return "vcpucheck: " + s.file + ": " + elapsed_text(t) + ", " + progress_of(live, t); });
     o = explore_scenario(s, spec, &live, ov);
   }
+  if (o.served) return 0;
   if (std::string bad = bad_input_reason(s, o); !bad.empty()) throw UsageError(bad);
   std::cout << summary_line(s, o) << "\n";
   if (!o.result.counterexample) {
@@ -353,6 +371,25 @@ int cmd_explore(const models::Registry& reg, const Parsed& p) {
     std::cout << failure_report(s, o.findings[k], tp);
   }
   return 1;
+}
+
+}  // namespace
+
+int cmd_explore(const models::Registry& reg, const Parsed& p) {
+  std::unique_ptr<checker::Cluster> cluster;
+  try {
+    cluster = checker::Cluster::join(static_cast<unsigned>(p.number("jobs", 1, 256).value_or(1)));
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
+  if (cluster && cluster->size() == 1) return explore_command(reg, p, nullptr);
+  if (!cluster || cluster->rank() == 0) return explore_command(reg, p, cluster.get());
+  // Another rank: the same command line, so the same input errors; rank 0 reports them.
+  try {
+    return explore_command(reg, p, cluster.get());
+  } catch (const std::exception&) {
+    return 2;
+  }
 }
 
 }  // namespace vcpucheck::cli

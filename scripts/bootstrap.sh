@@ -12,6 +12,7 @@ packages=(
   libdw-dev pkg-config  # field names of C memory from DWARF
   nlohmann-json3-dev doctest-dev libunicorn-dev
   clang libclang-rt-dev  # the fuzz build: clang with libFuzzer
+  libopenmpi-dev openmpi-bin  # one search over the ranks of an MPI job (checker/cluster.hpp)
 )
 
 [ "${1:-}" = "--tests" ] && packages+=(chromium)

@@ -23,22 +23,20 @@ class LoopbackRemote final : public checker::Remote {
   }
   ~LoopbackRemote() override { close(); }
   unsigned slots() const override { return static_cast<unsigned>(slots_.size()); }
-  void send(unsigned slot, std::string branch) override {
+  void post(unsigned slot, checker::RemoteMessage m) override {
     std::lock_guard<std::mutex> g(m_);
-    slots_.at(slot)->inbox.push_back(std::move(branch));
-    ++sent;
+    if (m.kind == checker::RemoteMessage::Kind::Branch) ++sent;
+    if (m.kind == checker::RemoteMessage::Kind::Adopt) ++adopted_there;
+    slots_.at(slot)->inbox.push_back(std::move(m));
     cv_.notify_all();
   }
-  void cancel(unsigned slot, uint64_t id) override {
-    std::lock_guard<std::mutex> g(m_);
-    slots_.at(slot)->dropped.insert(id);
-  }
-  std::optional<std::pair<unsigned, std::string>> receive() override {
+  std::optional<std::pair<unsigned, checker::RemoteMessage>> receive() override {
     std::unique_lock<std::mutex> lock(m_);
-    if (reports_.empty()) cv_.wait_for(lock, std::chrono::microseconds(5));
-    if (reports_.empty()) return std::nullopt;
-    auto r = std::move(reports_.front());
-    reports_.pop_front();
+    if (from_.empty()) cv_.wait_for(lock, std::chrono::microseconds(5));
+    if (from_.empty()) return std::nullopt;
+    auto r = std::move(from_.front());
+    from_.pop_front();
+    if (r.second.kind == checker::RemoteMessage::Kind::Offer) ++offered;
     return r;
   }
   void close() override {
@@ -50,38 +48,37 @@ class LoopbackRemote final : public checker::Remote {
     for (std::thread& t : threads_) t.join();
     threads_.clear();
   }
-  uint64_t sent = 0;  // branches sent, in all
+  uint64_t sent = 0;           // branches sent to the slots
+  uint64_t offered = 0;        // branches the slots handed out
+  uint64_t adopted_there = 0;  // ...explored here and adopted by a slot
 
  private:
   struct Slot final : checker::RemoteSlot {
     Slot(LoopbackRemote& r, unsigned k) : r(r), k(k) {}
-    std::optional<std::string> next() override {
+    std::optional<checker::RemoteMessage> receive(bool wait) override {
       std::unique_lock<std::mutex> lock(r.m_);
-      r.cv_.wait(lock, [&] { return r.closed_ || !inbox.empty(); });
-      if (r.closed_) return std::nullopt;
-      std::string b = std::move(inbox.front());
+      if (wait) r.cv_.wait(lock, [&] { return r.closed_ || !inbox.empty(); });
+      if (r.closed_) return checker::RemoteMessage{checker::RemoteMessage::Kind::Close, 0, {}};
+      if (inbox.empty()) return std::nullopt;
+      checker::RemoteMessage m = std::move(inbox.front());
       inbox.pop_front();
-      return b;
+      return m;
     }
-    bool cancelled(uint64_t id) override {
+    void post(checker::RemoteMessage m) override {
       std::lock_guard<std::mutex> g(r.m_);
-      return r.closed_ || dropped.count(id) > 0;
-    }
-    void report(std::string bytes) override {
-      std::lock_guard<std::mutex> g(r.m_);
-      r.reports_.emplace_back(k, std::move(bytes));
+      r.from_.emplace_back(k, std::move(m));
       r.cv_.notify_all();
     }
+    uint64_t id_base() const override { return checker::remote_id_base(k); }
     LoopbackRemote& r;
     unsigned k;
-    std::deque<std::string> inbox;
-    std::set<uint64_t> dropped;  // ids the search cancelled
+    std::deque<checker::RemoteMessage> inbox;
   };
   std::mutex m_;
   std::condition_variable cv_;
   bool closed_ = false;
   std::vector<std::unique_ptr<Slot>> slots_;
-  std::deque<std::pair<unsigned, std::string>> reports_;
+  std::deque<std::pair<unsigned, checker::RemoteMessage>> from_;
   std::vector<std::thread> threads_;
 };
 

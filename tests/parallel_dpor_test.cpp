@@ -18,7 +18,7 @@ using test::oracle::same_result;
 namespace {
 
 checker::ParallelStats g_seen;  // summed over the checks below
-uint64_t g_sent = 0;            // branches other processes explored
+uint64_t g_sent = 0, g_offered = 0, g_adopted_there = 0;  // the remote protocol's traffic
 
 void seen(const checker::ParallelStats& ps) {
   CHECK(ps.adopted + ps.taken_back <= ps.handed_out);
@@ -49,6 +49,8 @@ void same_everywhere(const checker::Setup& world, const checker::ExploreOptions&
     same_result(a, checker::explore_dpor(world, opt, jobs, &ps, eager, &remote));
     seen(ps);
     g_sent += remote.sent;
+    g_offered += remote.offered;
+    g_adopted_there += remote.adopted_there;
   }
 }
 
@@ -109,6 +111,9 @@ TEST_CASE("parallel dpor: the checks above adopted branches and took some back")
   MESSAGE(g_seen.handed_out << " handed out, " << g_seen.adopted << " adopted, " << g_seen.taken_back << " taken back");
   CHECK(g_seen.adopted > 0);
   CHECK(g_seen.taken_back > 0);
-  MESSAGE(g_sent << " branches explored behind the remote protocol");
+  MESSAGE(g_sent << " branches sent to other processes' threads; they handed out " << g_offered << ", adopted "
+                  << g_adopted_there << " explored here");
   CHECK(g_sent > 0);
+  CHECK(g_offered > 0);
+  CHECK(g_adopted_there > 0);
 }

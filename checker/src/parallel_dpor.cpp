@@ -54,7 +54,7 @@ class Pool {
   Pool(const Setup& setup, const ExploreOptions& o, unsigned jobs, bool eager, Remote* remote)
       : setup_(setup), o_(o), jobs_(jobs), eager_(eager), remote_(remote), started_(jobs) {
     if (remote_) {
-      slot_task_.assign(remote_->slots(), 0);
+      slot_.assign(remote_->slots(), SlotState{});
       remote_idle_ = remote_->slots();
     }
     auto root = std::make_unique<Task>();
@@ -142,38 +142,30 @@ class Pool {
     return nullptr;
   }
 
-  // The other processes' slots, served from this thread: free slots get fresh branches, cancelled
-  // branches are dropped there, reports are adopted as a worker's finished branch would be.
+  using Kind = RemoteMessage::Kind;
+  using Posts = std::vector<std::pair<unsigned, RemoteMessage>>;
+
+  // The other processes' slots, served from this thread: free slots get fresh branches, busy
+  // ones are asked for branches while workers are idle, their messages are answered as a
+  // worker's task would be (parallel_dpor.cpp, drive and adopt).
   void serve_remote() {
     try {
       while (!over_) {
-        bool busy = false;
-        std::vector<std::pair<unsigned, std::string>> sends;
-        std::vector<std::pair<unsigned, uint64_t>> cancels;
+        Posts out;
         {
           std::lock_guard<std::mutex> g(m_);
-          for (unsigned k = 0; k < slot_task_.size(); ++k) {
-            if (slot_task_[k] == 0) {
-              Task* t = next_fresh();
-              if (!t) continue;
-              t->state = Task::State::Running;
-              t->remote = static_cast<int>(k);
-              slot_task_[k] = t->id;
-              --remote_idle_;
-              sends.emplace_back(k, BranchCodec::encode(*t->branch));
-              t->branch.reset();
-            } else if (Task* t = find(slot_task_[k]); t && t->cancelled && !t->told) {
-              t->told = true;
-              cancels.emplace_back(k, t->id);
-            }
-          }
+          plan_remote(out);
         }
-        for (auto& [k, bytes] : sends) remote_->send(k, std::move(bytes));
-        for (auto [k, id] : cancels) remote_->cancel(k, id);
-        busy = !sends.empty() || !cancels.empty();
+        bool busy = !out.empty();
+        for (auto& [k, m] : out) remote_->post(k, std::move(m));
         while (auto got = remote_->receive()) {
           busy = true;
-          received(got->first, BranchCodec::decode_report(got->second));
+          Posts replies;
+          {
+            std::lock_guard<std::mutex> g(m_);
+            on_message(got->first, std::move(got->second), replies);
+          }
+          for (auto& [k, m] : replies) remote_->post(k, std::move(m));
         }
         if (!busy) std::this_thread::sleep_for(std::chrono::microseconds(20));
       }
@@ -186,12 +178,100 @@ class Pool {
     remote_->close();
   }
 
-  // A slot's report on its branch.
-  void received(unsigned slot, BranchReport r) {
+  // Under m_: fresh branches to free slots, cancels, answers to awaited branches, asks for work.
+  void plan_remote(Posts& out) {
+    for (unsigned k = 0; k < slot_.size(); ++k) {
+      SlotState& st = slot_[k];
+      if (st.task == 0) {
+        Task* t = next_fresh();
+        if (!t) continue;
+        t->state = Task::State::Running;
+        t->remote = static_cast<int>(k);
+        st.task = t->id;
+        --remote_idle_;
+        out.emplace_back(k, RemoteMessage{Kind::Branch, t->id, BranchCodec::encode(*t->branch)});
+        t->branch.reset();
+        continue;
+      }
+      Task* t = find(st.task);
+      if (t && t->cancelled && !t->told) {
+        t->told = true;
+        out.emplace_back(k, RemoteMessage{Kind::Cancel, t->id, {}});
+      }
+      if (st.awaits) answer(k, out);
+    }
+    // Workers with nothing to run: ask the busy slots for branches of theirs.
+    const size_t reserve = 1;
+    if (!eager_ && hungry_.load() + remote_idle_.load() + reserve <= ready_.size()) return;
+    for (unsigned k = 0; k < slot_.size(); ++k) {
+      SlotState& st = slot_[k];
+      Task* t = st.task ? find(st.task) : nullptr;
+      if (t && !t->cancelled && !st.asked && !st.awaits) {
+        st.asked = true;
+        out.emplace_back(k, RemoteMessage{Kind::Want, 0, {}});
+      }
+    }
+  }
+
+  // Under m_: the slot k awaits a branch it handed out. Answered once the branch is finished or
+  // when it is not worth waiting for (as drive decides for a worker's task).
+  void answer(unsigned k, Posts& out) {
+    SlotState& st = slot_[k];
+    Task* c = find(st.awaits);
+    if (c && !c->cancelled && c->state != Task::State::Ready && c->state != Task::State::Finished) return;  // it runs
+    const uint64_t id = st.awaits;
+    st.awaits = 0;
+    if (!c || c->cancelled || c->state == Task::State::Ready) {
+      if (c) cancel(*c);
+      ++stats_.taken_back;
+      out.emplace_back(k, RemoteMessage{Kind::TakeBack, id, {}});
+      return;
+    }
+    BranchReport r;
+    r.id = id;
+    r.stopped = c->stopped;
+    r.ran = c->ran;
+    r.done = std::move(c->done);
+    if (!c->stopped) r.result = c->result ? std::move(*c->result) : c->dpor->take_result();
+    r.graph = c->lock_order();
+    out.emplace_back(k, RemoteMessage{Kind::Adopt, id, BranchCodec::encode(r)});
+    ++stats_.adopted;
+    if (Task* p = find(c->parent)) std::erase(p->children, id);
+    tasks_.erase(id);
+  }
+
+  // Under m_: a message from slot k.
+  void on_message(unsigned k, RemoteMessage m, Posts& out) {
+    if (k >= slot_.size()) throw WireError("branch message: from a slot that does not exist");
+    SlotState& st = slot_[k];
+    switch (m.kind) {
+      case Kind::Report: return reported(k, BranchCodec::decode_report(m.bytes));
+      case Kind::NoOffer: st.asked = false; return;
+      case Kind::Offer: {
+        st.asked = false;
+        Task* p = st.task ? find(st.task) : nullptr;
+        if (!p || p->cancelled) return;  // its giver is dropped: so is the branch
+        Dpor::Branch b = BranchCodec::decode_branch(m.bytes);
+        if (b.id != m.id || find(b.id)) throw WireError("branch message: an offered branch whose id is taken");
+        add_child(*p, std::move(b));
+        return;
+      }
+      case Kind::Await:
+        st.awaits = m.id;
+        return answer(k, out);
+      case Kind::Changed:
+        if (Task* c = find(m.id)) cancel(*c);
+        return;
+      default: throw WireError("branch message: a slot sent what only the search sends");
+    }
+  }
+
+  // Under m_: slot k's report on its branch.
+  void reported(unsigned k, BranchReport r) {
     if (!r.error.empty()) throw std::runtime_error("another process: " + r.error);
-    std::lock_guard<std::mutex> g(m_);
-    if (slot >= slot_task_.size() || slot_task_[slot] != r.id) throw WireError("branch message: a report from the wrong slot");
-    slot_task_[slot] = 0;
+    SlotState& st = slot_[k];
+    if (st.task != r.id) throw WireError("branch message: a report from the wrong slot");
+    st = SlotState{};
     ++remote_idle_;
     Task* t = find(r.id);
     if (!t) throw std::logic_error("parallel dpor: a report on a branch it does not know");
@@ -346,20 +426,24 @@ class Pool {
     // (With one thread there is nobody to keep it for.)
     const size_t reserve = started_ > 1 || remote_ ? 1 : 0;
     if (over_ || (eager_ ? ready >= 64 : hungry_.load() + remote_idle_.load() + reserve <= ready)) return;
-    const uint64_t id = next_id_;
-    std::optional<Dpor::Branch> b = dpor.hand_out(id);
+    std::optional<Dpor::Branch> b = dpor.hand_out(next_id_);
     if (!b) return;
     ++next_id_;
+    add_child(t, std::move(*b));
+  }
+
+  // Under m_: a branch t handed out, ready for a worker or a slot.
+  void add_child(Task& t, Dpor::Branch b) {
     auto c = std::make_unique<Task>();
-    c->id = id;
+    c->id = b.id;
     c->parent = t.id;
     c->depth = t.depth + 1;
-    c->dpor = std::make_unique<Dpor>(*b);
+    c->dpor = std::make_unique<Dpor>(b);
     c->search = std::make_unique<Search>(*c->dpor, setup_, o_);
-    if (remote_) c->branch = std::move(*b);
-    t.children.push_back(id);
+    if (remote_) c->branch = std::move(b);
+    t.children.push_back(c->id);
     Task& made = *c;
-    tasks_.emplace(id, std::move(c));
+    tasks_.emplace(made.id, std::move(c));
     make_ready(made);
     ++stats_.handed_out;
     cv_.notify_one();
@@ -417,7 +501,12 @@ class Pool {
   const unsigned jobs_;
   const bool eager_;
   Remote* const remote_;                // other processes' slots, or none
-  std::vector<uint64_t> slot_task_;     // the branch each slot explores, 0 when it is free
+  struct SlotState {
+    uint64_t task = 0;    // the branch it explores, 0 when it is free
+    uint64_t awaits = 0;  // a branch it handed out, which it waits to adopt
+    bool asked = false;   // asked for a branch, not yet answered
+  };
+  std::vector<SlotState> slot_;
   std::atomic<size_t> remote_idle_{0};  // free slots
   Task* root_ = nullptr;  // the search itself, counting every execution in sequential order
   std::mutex m_;
