@@ -9,19 +9,17 @@
 #include <mpi.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <list>
 #include <mutex>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "checker/cluster.hpp"
+#include "checker/slot_queues.hpp"
 
 namespace vcpucheck::checker {
 
@@ -101,60 +99,6 @@ bool poll(int source, int tag, MPI_Status& st, std::string& bytes) {
   return true;
 }
 
-// A rank's threads as slots: queues between them and the main thread that carries the messages.
-class LocalSlots {
- public:
-  LocalSlots(unsigned n, uint64_t first_slot) {
-    for (unsigned k = 0; k < n; ++k) slots_.push_back(std::make_unique<Slot>(*this, k, remote_id_base(first_slot + k)));
-  }
-  RemoteSlot& slot(unsigned k) { return *slots_.at(k); }
-  unsigned size() const { return static_cast<unsigned>(slots_.size()); }
-  void give(uint32_t k, RemoteMessage m) {
-    if (k >= slots_.size()) throw std::runtime_error("MPI: a message for a thread that does not exist");
-    std::lock_guard<std::mutex> g(m_);
-    slots_[k]->inbox.push_back(std::move(m));
-    cv_.notify_all();
-  }
-  void close() {
-    std::lock_guard<std::mutex> g(m_);
-    closed_ = true;
-    cv_.notify_all();
-  }
-  // The messages the threads posted since the last call, with their threads.
-  std::vector<std::pair<uint32_t, RemoteMessage>> take_posted() {
-    std::lock_guard<std::mutex> g(m_);
-    return std::exchange(posted_, {});
-  }
-
- private:
-  struct Slot final : RemoteSlot {
-    Slot(LocalSlots& s, unsigned k, uint64_t base) : s(s), k(k), base(base) {}
-    std::optional<RemoteMessage> receive(bool wait) override {
-      std::unique_lock<std::mutex> lock(s.m_);
-      if (wait) s.cv_.wait(lock, [&] { return s.closed_ || !inbox.empty(); });
-      if (s.closed_) return RemoteMessage{RemoteMessage::Kind::Close, 0, {}};
-      if (inbox.empty()) return std::nullopt;
-      RemoteMessage m = std::move(inbox.front());
-      inbox.pop_front();
-      return m;
-    }
-    void post(RemoteMessage m) override {
-      std::lock_guard<std::mutex> g(s.m_);
-      s.posted_.emplace_back(k, std::move(m));
-    }
-    uint64_t id_base() const override { return base; }
-    LocalSlots& s;
-    unsigned k;
-    uint64_t base;
-    std::deque<RemoteMessage> inbox;
-  };
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool closed_ = false;
-  std::vector<std::unique_ptr<Slot>> slots_;
-  std::vector<std::pair<uint32_t, RemoteMessage>> posted_;
-};
-
 class MpiCluster final : public Cluster, public Remote {
  public:
   explicit MpiCluster(unsigned threads) : threads_(std::max(threads, 1u)) {
@@ -228,7 +172,7 @@ class MpiCluster final : public Cluster, public Remote {
   }
 
   void serve(const Setup& setup, const ExploreOptions& o) override {
-    LocalSlots slots(threads_, first_[size_t(rank_)]);
+    SlotQueues slots(threads_, first_[size_t(rank_)]);
     std::vector<std::thread> threads;
     std::exception_ptr failed;
     std::mutex fm;
