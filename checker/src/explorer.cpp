@@ -125,7 +125,7 @@ struct Worker::Impl {
   sim::Resources resources;  // outlives every execution: emulator engines are opened once
   sim::FiberPool pool;
   HbDetector hb;
-  std::vector<sim::Event> events;  // the last execution's event storage, for the next
+  sim::Execution::Tables tables;  // the last execution's tables, for the next
 };
 
 Worker::Worker(size_t stack_size) : impl(std::make_unique<Impl>(stack_size)) {}
@@ -135,12 +135,7 @@ ExecutionSummary Search::run(Worker& w, bool& more) {
   ExecutionSummary s;
   sim::Execution x(w.impl->pool, o_.bounds);
   x.resources = &w.impl->resources;
-  x.reuse_event_storage(std::move(w.impl->events));
-  struct KeepEvents {  // on every way out
-    sim::Execution& x;
-    std::vector<sim::Event>& to;
-    ~KeepEvents() { to = x.take_event_storage(); }
-  } keep{x, w.impl->events};
+  x.reuse(w.impl->tables);
   s.edges_from = lock_order_.edge_count();
   sim::Outcome o = run_checked(x, w.impl->pool, s_, w.impl->hb, &lock_order_, setup_);
   s.edges_to = lock_order_.edge_count();

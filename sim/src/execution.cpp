@@ -61,6 +61,41 @@ Execution::~Execution() {
   for (auto& t : threads_) t.fiber.reset();
   model.reset();
   arena.clear();
+  if (!tables_) return;
+  Tables& t = *tables_;
+  auto give = [](auto& from, auto& to) {
+    from.clear();
+    to = std::move(from);
+  };
+  give(threads_, t.threads);
+  give(bodies_, t.bodies);
+  give(objects_, t.objects);
+  give(events_, t.events);
+  give(links_, t.links);
+  give(schedule_, t.schedule);
+  give(enabled_, t.enabled);
+  give(blocks_, t.blocks);
+  spin_.clear();
+  std::swap(spin_, t.spin);
+}
+
+void Execution::reuse(Tables& t) {
+  assert(!tables_ && threads_.empty() && objects_.empty() && events_.empty());
+  tables_ = &t;
+  auto take = [](auto& from, auto& to) {
+    to = std::move(from);
+    to.clear();
+  };
+  take(t.threads, threads_);
+  take(t.bodies, bodies_);
+  take(t.objects, objects_);
+  take(t.events, events_);
+  take(t.links, links_);
+  take(t.schedule, schedule_);
+  take(t.enabled, enabled_);
+  take(t.blocks, blocks_);
+  std::swap(spin_, t.spin);
+  spin_.clear();
 }
 
 ObjectId Execution::add_object(ObjectInfo info) {
@@ -79,6 +114,10 @@ ThreadId Execution::spawn(std::string name, std::function<void()> body) {
          Loc::current());
   ThreadId parent = current_;
   if (parent.valid()) announce(PendingOp{OpKind::Spawn, ObjectId(), LockMode::Exclusive, false, false, Loc::current()});
+  if (threads_.empty()) {  // the first spawn, in setup: nothing refers into the tables yet
+    threads_.reserve(kMaxThreads);
+    bodies_.reserve(kMaxThreads);
+  }
   ThreadId id(static_cast<uint32_t>(threads_.size()));
   threads_.emplace_back();
   threads_.back().name = std::move(name);

@@ -42,7 +42,10 @@ inline void asan_finish_switch([[maybe_unused]] void* fake, [[maybe_unused]] con
 namespace vcpucheck::sim {
 
 namespace {
-std::size_t page_size() { return static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)); }
+std::size_t page_size() {  // asked once: every fiber's stack needs it
+  static const std::size_t size = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  return size;
+}
 }  // namespace
 
 FiberPool::FiberPool(std::size_t stack_size) {

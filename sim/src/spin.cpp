@@ -13,6 +13,22 @@ bool same_site(const char* fa, uint32_t la, uint32_t ca, uint64_t sa, const char
 }
 }  // namespace
 
+void SpinWatch::clear() {
+  // An entry at its fill value means the same as no entry: the tables keep their size.
+  for (Timed& t : timed_) {
+    t.seen.clear();
+    t.overflow = t.sleeping = t.quiet_used = false;
+    t.released_at = kNever;
+  }
+  for (Window& w : windows_) w.reads.clear();
+  std::fill(last_writer_.begin(), last_writer_.end(), UINT32_MAX);
+  std::fill(released_at_.begin(), released_at_.end(), 0);
+  std::fill(last_write_.begin(), last_write_.end(), kNever);
+  std::fill(last_free_.begin(), last_free_.end(), kNever);
+  awaiting_.clear();
+  sleepers_ = 0;
+}
+
 bool SpinWatch::begin_await(ThreadId t, const PendingOp& op) {
   if (!is_read(op.kind) || !op.obj.valid() || t.v >= windows_.size()) return false;
   Window& w = windows_[t.v];

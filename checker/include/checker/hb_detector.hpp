@@ -41,6 +41,9 @@ class HbDetector final : public sim::Observer {
     bool atomic;
   };
   struct Cell {
+    // User-provided: a new cell is not zero-filled first (reads is valid only where readers has
+    // the bit, and an object's cell is made on every execution).
+    Cell() {}
     Clock sync{};                  // what an acquire of this object learns
     int64_t sync_step = -1;        // the last step that released into sync (-1: none)
     sim::ThreadId sync_tid;

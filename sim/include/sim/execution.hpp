@@ -235,13 +235,21 @@ class Execution {
   const ThreadInfo& thread(ThreadId t) const { return threads_[t.v]; }
   size_t thread_count() const { return threads_.size(); }
   const std::vector<Event>& events() const { return events_; }
-  // Whoever runs many executions hands the storage of one's events to the next (cleared, its
-  // capacity kept), so a long execution does not grow a fresh vector every time.
-  void reuse_event_storage(std::vector<Event>&& v) {
-    events_ = std::move(v);
-    events_.clear();
-  }
-  std::vector<Event> take_event_storage() { return std::move(events_); }
+  // What one execution leaves to the next on the same worker: its tables, emptied, with their
+  // capacity kept, so a search does not grow fresh vectors every execution. Handed to an
+  // execution before its world is built (reuse) and taken back when it is destroyed.
+  struct Tables {
+    std::vector<ThreadInfo> threads;
+    std::vector<std::function<void()>> bodies;
+    std::vector<ObjectInfo> objects;
+    std::vector<Event> events;
+    std::vector<Link> links;
+    std::vector<uint32_t> schedule;
+    std::vector<ThreadId> enabled;
+    std::vector<BlockInfo> blocks;
+    SpinWatch spin;
+  };
+  void reuse(Tables& t);
   const std::vector<Link>& links() const { return links_; }
   // Every scheduling decision, in order. One longer than events() when the last picked operation
   // stopped the execution before it completed (a double free, a use after free).
@@ -290,14 +298,15 @@ class Execution {
 
   FiberPool& pool_;
   Bounds bounds_;
-  // Deques: a thread spawned by a running thread must not move the running one (or its body).
-  std::deque<ThreadInfo> threads_;
+  // Reserved to kMaxThreads before the first spawn: a thread spawned by a running thread must not
+  // move the running one (a ThreadInfo& is held across a yield) or its body.
+  std::vector<ThreadInfo> threads_;
   std::vector<ObjectInfo> objects_;
   std::vector<Event> events_;
   std::vector<Link> links_;
   std::vector<uint32_t> schedule_;
   std::vector<Observer*> observers_;
-  std::deque<std::function<void()>> bodies_;
+  std::vector<std::function<void()>> bodies_;  // reserved like threads_
   std::vector<std::function<void()>> end_hooks_;
   std::function<void()> resume_;
   struct Eventually {
@@ -316,6 +325,7 @@ class Execution {
   bool stopping_ = false;  // the execution is over: waiting threads unwind
   Resources own_resources_;
   SpinWatch spin_;
+  Tables* tables_ = nullptr;  // where the tables go back to (reuse)
   bool quiescent_ = false;  // nothing but timeouts could run at the last scheduling point
   [[noreturn]] void swallowed(ThreadInfo& ti, const Loc& loc);
   std::string last_operation(ThreadId t) const;

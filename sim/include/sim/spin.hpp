@@ -67,6 +67,8 @@ class SpinWatch {
   static constexpr uint64_t kNever = UINT64_MAX;
   static constexpr size_t kMaxWindow = 64;  // reads in a window; a longer stretch starts over
   static bool is_read(OpKind k) { return k == OpKind::Read || k == OpKind::CasFail || k == OpKind::TryFail; }
+  // Back to the state of a new watch, keeping the tables' capacity (the next execution's).
+  void clear();
 
   // Timed sleeps: called as thread t announces a timed wait.
   void begin_timed(ThreadId t);
