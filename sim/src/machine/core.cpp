@@ -3,6 +3,7 @@
 #include <unicorn/unicorn.h>
 
 #include <cstdio>
+#include <cstring>
 #include <algorithm>
 #include <stdexcept>
 
@@ -87,6 +88,7 @@ void Core::power_on() {
   check(uc_context_restore(E(uc_), static_cast<uc_context*>(ctx0_)), "restore context");
   ip_ = 0;
   rdmsr_pending_ = false;
+  kinds_ = 0;
   rmw_addr_ = read_addr_ = UINT64_MAX;
 }
 
@@ -142,6 +144,25 @@ bool Core::locked_rmw_at(uint64_t addr) const {
   return p + 1 < ram_size_ && (ram_[p] == 0x86 || ram_[p] == 0x87) && (ram_[p + 1] >> 6) != 3;
 }
 
+uint8_t Core::decode(uint64_t addr) {
+  uint64_t p = addr;
+  while (p < ram_size_ && is_prefix(ram_[p])) ++p;
+  if (p + 1 >= ram_size_) return 0;
+  const uint8_t op = ram_[p], op2 = ram_[p + 1], modrm = p + 2 < ram_size_ ? ram_[p + 2] : 0;
+  uint8_t kinds = 0;
+  if (serializes(op, op2, modrm)) kinds |= kSerializes;
+  if (locked_rmw_at(addr)) kinds |= kLocked;
+  if (op == 0xF4) kinds |= kHlt;
+  if (op == 0x0F && op2 == 0x30) kinds |= kWrmsr;
+  if (op == 0x0F && op2 == 0x32) kinds |= kRdmsr;
+  if (p + 3 > addr + 8 || addr + 8 > ram_size_) return kinds;  // decoded from beyond 8 bytes: not cached
+  Decoded& d = decoded_[addr & (decoded_.size() - 1)];
+  d.addr = addr;
+  std::memcpy(&d.bytes, ram_ + addr, 8);
+  d.kinds = kinds;
+  return kinds;
+}
+
 void Core::on_code(void* uc, uint64_t addr, uint32_t, void* self) {
   Core& c = *static_cast<Core*>(self);
   if (c.error_) return;
@@ -165,20 +186,21 @@ void Core::on_code(void* uc, uint64_t addr, uint32_t, void* self) {
     }
     c.ip_ = addr;
     c.read_addr_ = UINT64_MAX;
-    uint64_t p = addr;
-    while (p < c.ram_size_ && is_prefix(c.ram_[p])) ++p;
-    if (p + 1 >= c.ram_size_) return;
-    const uint8_t op = c.ram_[p], op2 = c.ram_[p + 1], modrm = p + 2 < c.ram_size_ ? c.ram_[p + 2] : 0;
-    if (serializes(op, op2, modrm) || c.locked_rmw_at(addr)) c.host_->serialize(c);
-    if (op == 0xF4) {
+    const Decoded& d = c.decoded_[addr & (c.decoded_.size() - 1)];
+    uint64_t bytes = 0;
+    if (addr + 8 <= c.ram_size_) std::memcpy(&bytes, c.ram_ + addr, 8);
+    const uint8_t kinds = d.addr == addr && d.bytes == bytes && addr + 8 <= c.ram_size_ ? d.kinds : c.decode(addr);
+    c.kinds_ = kinds;
+    if (kinds & (kSerializes | kLocked)) c.host_->serialize(c);
+    if (kinds & kHlt) {
       if (c.exit_requested_) return;
       c.halted_ = true;
-    } else if (op == 0x0F && op2 == 0x30) {  // WRMSR: ECX, EDX:EAX
+    } else if (kinds & kWrmsr) {  // WRMSR: ECX, EDX:EAX
       const uint32_t msr = static_cast<uint32_t>(reg(uc, UC_X86_REG_ECX));
       const uint64_t v = (reg(uc, UC_X86_REG_EDX) & 0xFFFFFFFF) << 32 | (reg(uc, UC_X86_REG_EAX) & 0xFFFFFFFF);
       c.host_->wrmsr(c, msr, v);
       c.check_due_ = c.boundary_checks_;
-    } else if (op == 0x0F && op2 == 0x32) {  // RDMSR: answered at the next instruction
+    } else if (kinds & kRdmsr) {  // RDMSR: answered at the next instruction
       c.rdmsr_pending_ = true;
       c.rdmsr_msr_ = static_cast<uint32_t>(reg(uc, UC_X86_REG_ECX));
     }
@@ -193,7 +215,7 @@ uint64_t Core::on_read(void*, uint64_t off, unsigned size, void* region) {
   if (c.error_) return 0;
   try {
     const uint64_t addr = r.base + off;
-    const bool rmw = c.locked_rmw_at(c.ip_);
+    const bool rmw = (c.kinds_ & kLocked) != 0;  // of the instruction at ip_ (on_code)
     if (rmw) c.rmw_addr_ = addr;
     else c.read_addr_ = addr;
     c.check_due_ = c.boundary_checks_;

@@ -16,6 +16,7 @@
 //  - a fiber may yield inside an MMIO callback and resume later; but no C++ exception may cross
 //    Unicorn's C frames, so callbacks catch everything, stop the engine, and run() rethrows.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -91,6 +92,18 @@ class Core {
   static void on_interrupt(void* uc, uint32_t intno, void* self);
   bool locked_rmw_at(uint64_t addr) const;
   void abort_with(std::exception_ptr e);
+  // What on_code needs to know of the instruction at an address, decoded once: a direct-mapped
+  // cache checked against the instruction's first 8 bytes (guest memory is rewritten between
+  // executions, and a guest may write code), so a stale entry is never used.
+  enum Kind : uint8_t { kSerializes = 1, kLocked = 2, kHlt = 4, kWrmsr = 8, kRdmsr = 16 };
+  struct Decoded {
+    uint64_t addr = UINT64_MAX;
+    uint64_t bytes = 0;
+    uint8_t kinds = 0;
+  };
+  uint8_t decode(uint64_t addr);
+  std::array<Decoded, 256> decoded_{};
+  uint8_t kinds_ = 0;  // of the instruction at ip_
 
   struct Region {
     Core* core;
