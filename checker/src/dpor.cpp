@@ -245,13 +245,25 @@ void Dpor::on_event(sim::Execution& x, const Event& e) {
   if (j + 1 > branch_) {
     Frame next;
     next.root = f.chosen;
+    if (frames_.size() > j + 1) {
+      next.sleep = std::move(frames_[j + 1].sleep);
+    } else if (!spare_sleep_.empty()) {
+      next.sleep = std::move(spare_sleep_.back());
+      spare_sleep_.pop_back();
+    }
+    next.sleep.clear();
     for (const SleepEntry& s : f.sleep)
       if (!dependent(s.ev, e)) next.sleep.push_back(s);
     if (frames_.size() == j + 1)
-      frames_.push_back(std::move(next));
+      frames_.push_back(std::move(next));  // f is not used after this
     else
       frames_[j + 1] = std::move(next);
   }
+}
+
+void Dpor::truncate_frames(size_t n) {
+  for (size_t k = n; k < frames_.size(); ++k) spare_sleep_.push_back(std::move(frames_[k].sleep));
+  frames_.resize(n);
 }
 
 bool Dpor::weak_initial(ThreadId q, const Event* qev, const std::vector<VEv>& v,
@@ -441,7 +453,8 @@ bool Dpor::end(sim::Execution& x, sim::Outcome o) {
 
 bool Dpor::backtrack(size_t d) {
   // Back to the deepest state with something left to explore.
-  frames_.resize(d + 1);
+  if (frames_.size() > d + 1) truncate_frames(d + 1);
+  else frames_.resize(d + 1);
   for (size_t k = d; k-- > 0;) {
     Frame& f = frames_[k];
     const Node& c = nodes_[f.chosen];
@@ -449,7 +462,7 @@ bool Dpor::backtrack(size_t d) {
     drop_first_child(f.root);
     f.chosen = -1;
     if (const int32_t next = nodes_[f.root].first_child; next >= 0) {
-      frames_.resize(k + 1);
+      truncate_frames(k + 1);
       if (nodes_[next].handout) {
         awaiting_ = static_cast<int64_t>(k);
         return true;

@@ -14,17 +14,9 @@ namespace vcpucheck::sim {
 namespace {
 thread_local Execution* tls_execution = nullptr;
 
-class ThreadBlocker final : public Blocker {
- public:
-  explicit ThreadBlocker(const Execution& x, ThreadId t) : x_(x), t_(t) {}
-  bool enabled(const PendingOp&, ThreadId) const override { return x_.thread(t_).finished; }
-  std::optional<ThreadId> waits_for(const PendingOp&, ThreadId) const override { return t_; }
-
- private:
-  const Execution& x_;
-  ThreadId t_;
-};
 }  // namespace
+
+bool JoinBlocker::enabled(const PendingOp&, ThreadId) const { return x_->thread(t_).finished; }
 
 const char* outcome_name(Outcome o) {
   switch (o) {
@@ -123,9 +115,8 @@ ThreadId Execution::spawn(std::string name, std::function<void()> body) {
   threads_.back().name = std::move(name);
   threads_.back().parent = parent;
   bodies_.push_back(std::move(body));
-  auto blocker = std::make_shared<ThreadBlocker>(*this, id);
-  ObjectInfo oi{threads_.back().name, ObjectClass::Thread, BlockId(), blocker.get(), true, 0};
-  thread_blockers_keepalive_.push_back(blocker);
+  threads_.back().join = JoinBlocker(this, id);
+  ObjectInfo oi{threads_.back().name, ObjectClass::Thread, BlockId(), &threads_.back().join, true, 0};
   threads_[id.v].self_obj = add_object(std::move(oi));
   for (Observer* o : observers_) o->on_spawn(*this, parent, id);
   // TSO: the thread's store buffer is a thread of its own, made with it so that thread ids do

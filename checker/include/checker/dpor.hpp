@@ -171,6 +171,8 @@ class Dpor final : public Strategy {
   std::array<std::deque<uint32_t>, sim::kMaxThreads> buffered_;  // TSO: each thread's stores not yet flushed
   // the search
   std::vector<Frame> frames_;
+  std::vector<std::vector<SleepEntry>> spare_sleep_;  // dropped frames' sleep sets, kept for their capacity
+  void truncate_frames(size_t n);                     // frames_.resize(n) for n <= size, keeping the sleep sets
   std::vector<Node> nodes_;
   std::vector<int32_t> free_nodes_;
   size_t branch_ = 0;  // frames below this index are replayed, not chosen

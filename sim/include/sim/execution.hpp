@@ -129,8 +129,22 @@ class Resources {
   std::map<std::string, std::shared_ptr<void>> items_;
 };
 
+// What a join of a thread waits on: the thread's end. Each thread's own (ThreadInfo::join).
+class JoinBlocker final : public Blocker {
+ public:
+  JoinBlocker() = default;
+  JoinBlocker(const Execution* x, ThreadId t) : x_(x), t_(t) {}
+  bool enabled(const PendingOp&, ThreadId) const override;
+  std::optional<ThreadId> waits_for(const PendingOp&, ThreadId) const override { return t_; }
+
+ private:
+  const Execution* x_ = nullptr;
+  ThreadId t_;
+};
+
 struct ThreadInfo {
   std::string name;
+  JoinBlocker join;  // the blocker of self_obj
   ThreadId parent;
   std::unique_ptr<Fiber> fiber;
   PendingOp pending;
@@ -316,7 +330,6 @@ class Execution {
   };
   std::vector<Eventually> eventually_;
   std::vector<ThreadId> enabled_;
-  std::vector<std::shared_ptr<Blocker>> thread_blockers_keepalive_;
   std::optional<Violation> violation_;
   std::optional<Violation> warning_;
   ThreadId current_;
